@@ -1,0 +1,64 @@
+"""Typed errors that carry context: which file, row, column and value, and which provider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a delivery: where it is and what was expected.
+
+    ``row`` is the 1-based line number a spreadsheet user sees (the header is row 1).
+    """
+
+    file: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+    value: object = None
+    expected: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", rij {self.row}"
+        if self.column:
+            where += f", kolom '{self.column}'"
+        text = f"{where}: {self.message}"
+        if self.value is not None:
+            text += f" (waarde: {self.value!r})"
+        if self.expected:
+            text += f"; verwacht: {self.expected}"
+        return text
+
+
+class TevredenError(Exception):
+    """Base class of the errors this package raises on purpose."""
+
+
+class DataError(TevredenError):
+    """The data does not meet the contract; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        head = f"{len(self.problems)} probleem/problemen in de aangeleverde data"
+        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class CodebookError(DataError):
+    """A codebook is malformed (unknown item type, routing to a missing item, ...)."""
+
+
+class ConfigError(TevredenError):
+    """A parameter file is malformed or names an unknown option."""
+
+
+class RenderError(TevredenError):
+    """Rendering one provider's report failed; carries the provider and the failing step."""
+
+    def __init__(self, provider: str, step: str, cause: BaseException | str):
+        self.provider = provider
+        self.step = step
+        self.cause = cause
+        super().__init__(f"rapport voor '{provider}' mislukt bij stap '{step}': {cause}")

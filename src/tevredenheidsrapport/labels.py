@@ -1,0 +1,86 @@
+"""Dutch vocabulary of the report, kept in one place.
+
+Everything a reader sees that is not narrative in ``report_template.qmd`` or item text in a
+codebook lives here: names of the 13 services, sample statuses, provinces, table headers.
+"""
+
+from __future__ import annotations
+
+#: The 13 services (diensten). Official names: facts, keep them exactly.
+DIENSTEN: dict[int, str] = {
+    1: "Scholing en opleiding",
+    2: "Fysieke en mentale behandeling of begeleiding",
+    3: "Diagnose, onderzoek en loopbaanoriëntatie",
+    4: "Organisatieadvies en onderzoek",
+    5: "Jobcoaching",
+    6: "Verzuimbegeleiding (wet poortwachter)",
+    7: "Outplacement",
+    8: "Toeleiden van werk naar werk (eerste en tweede spoor)",
+    9: "Toeleiden naar werk vanuit situatie geen werk",
+    10: "Sociale activering en participatie",
+    11: "Inburgeringscursussen en duale trajecten",
+    12: "Duurzame inzetbaarheid",
+    13: "Supported employment",
+}
+#: Service 11 is surveyed with the inburgeren questionnaire, all others with arbeid.
+DIENST_INBURGEREN = 11
+#: Service that no longer exists but is still listed.
+DIENST_VERVALLEN = 12
+
+#: Sample groups.
+GROUP_CLIENT = "client"
+GROUP_OPDRACHTGEVER = "opdrachtgever"
+GROUPS = (GROUP_CLIENT, GROUP_OPDRACHTGEVER)
+
+#: Sample statuses; only ``netto`` belongs to the netto steekproef.
+STATUS_NETTO = "netto"
+STATUSES: dict[str, str] = {
+    "netto": "in de netto steekproef",
+    "dubbel": "dubbel aangeleverd",
+    "onvolledig": "essentiële gegevens ontbreken",
+    "onbestelbaar": "uitnodiging onbestelbaar",
+    "niet_getrokken": "niet getrokken in de steekproef",
+}
+
+PROVINCIES: tuple[str, ...] = (
+    "Groningen",
+    "Friesland",
+    "Drenthe",
+    "Overijssel",
+    "Flevoland",
+    "Gelderland",
+    "Utrecht",
+    "Noord-Holland",
+    "Zuid-Holland",
+    "Zeeland",
+    "Noord-Brabant",
+    "Limburg",
+)
+
+#: Table 1.1
+TABLE11_COLUMNS = ("", "Netto steekproef", "Ingevuld", "Respons (%)", "Rapportcijfer", "Publicatie")
+TABLE11_TITLE = "Resultaten voor het keurmerk"
+CLIENTEN = "Cliënten"
+OPDRACHTGEVERS = "Opdrachtgevers"
+TOTAAL = "Totaal"
+TOTAAL_OPDRACHTGEVERS = "Totaal opdrachtgevers"
+JA, NEE = "ja", "nee"
+
+#: Shown instead of a number that rests on too few answers (privacy), and where nobody answered.
+SUPPRESSED = "*"
+NO_ANSWERS = "–"
+
+#: Benchmark labels in figures.
+ALLE_DEELNEMERS = "Alle deelnemers"
+FIGURE_PREFIX = "fig."
+TABLE_PREFIX = "tabel"
+SOURCE_PREFIX = "Bron:"
+N_LABEL = "n"
+GRADE_AXIS = "Rapportcijfer"
+PERCENT_AXIS = "Percentage"
+
+MONTHS = (
+    "januari", "februari", "maart", "april", "mei", "juni",
+    "juli", "augustus", "september", "oktober", "november", "december",
+)
+WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
