@@ -1,0 +1,247 @@
+"""Metrics of the report as pure functions: DataFrame in, DataFrame (or value) out.
+
+Nothing here draws or formats for display; :mod:`fmt` turns numbers into Dutch text and
+:mod:`figures` draws them. Means are computed exactly (as fractions) and rounded half-up to
+one decimal, so that a reader who recomputes a mean by hand gets the printed figure.
+
+The frame most functions take is ``Dataset.persons``: one row per delivered person with at
+least ``provider_id, group, dienst, netto, ingevuld, cijfer``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from . import labels
+from .config import Norm, Publication
+from .fmt import round_half_up
+
+PERSON_COLUMNS = ("provider_id", "group", "dienst", "netto", "ingevuld", "cijfer")
+
+
+def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    """Raise ValueError naming the columns ``frame`` lacks."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what}: columns missing: {', '.join(missing)}; have: {', '.join(map(str, frame.columns))}")
+
+
+def exact_mean(values: Iterable[float]) -> Fraction | None:
+    """Return the exact mean of values with at most one decimal, or None when empty.
+
+    Grades are whole numbers (clients) or have one decimal (opdrachtgevers), so the mean is
+    computed on tenths as integers: no binary floating point error before rounding.
+    """
+    arr = np.asarray(list(values) if not isinstance(values, pd.Series | np.ndarray) else values, dtype=float)
+    arr = arr[~np.isnan(arr)]
+    if arr.size == 0:
+        return None
+    tenths = np.rint(arr * 10).astype(np.int64)
+    return Fraction(int(tenths.sum()), 10 * int(arr.size))
+
+
+def mean_grade(values: Iterable[float]) -> float:
+    """Mean grade rounded half-up to one decimal; NaN when there are no grades."""
+    m = exact_mean(values)
+    return math.nan if m is None else round_half_up(m, 1)
+
+
+def response_rate(ingevuld: int, netto: int) -> float:
+    """Respons (%) = ingevuld / netto * 100, rounded half-up to one decimal; NaN for netto 0."""
+    if netto <= 0:
+        return math.nan
+    return round_half_up(Fraction(100 * int(ingevuld), int(netto)), 1)
+
+
+def _completed(persons: pd.DataFrame) -> pd.Series:
+    """Mask of persons in the netto steekproef with a completed questionnaire."""
+    return persons["netto"].astype(bool) & persons["ingevuld"].astype(bool)
+
+
+def _row(kind: str, label: str, part: pd.DataFrame, dienst: int | None) -> dict:
+    """One table 1.1 row before publication is decided."""
+    netto = int(part["netto"].astype(bool).sum())
+    done = part[_completed(part)]
+    grades = done["cijfer"]
+    n_grades = int(grades.notna().sum())
+    return {
+        "kind": kind,
+        "dienst": dienst,
+        "label": label,
+        "netto": netto,
+        "ingevuld": int(len(done)),
+        "respons": response_rate(len(done), netto),
+        "cijfer": mean_grade(grades),
+        "cijfer_n": n_grades,
+    }
+
+
+def table11(
+    persons: pd.DataFrame, *, publication: Publication, min_answers: int = 3
+) -> pd.DataFrame:
+    """Table 1.1 (results for the keurmerk) of one provider.
+
+    Returns one row per service the provider delivered clients for (in service order), a
+    ``Totaal`` row over all clients, and a ``Totaal opdrachtgevers`` row when opdrachtgevers
+    were delivered. Columns: ``kind`` (dienst / totaal / opdrachtgevers), ``dienst``,
+    ``label``, ``netto``, ``ingevuld``, ``respons`` (% one decimal, NaN when netto is 0),
+    ``cijfer`` (mean grade one decimal, NaN when nobody gave a grade), ``cijfer_n``,
+    ``cijfer_shown`` (False when fewer than ``min_answers`` grades: the grade is then printed
+    as ``*``), ``publicatie`` (bool).
+    """
+    _require(persons, PERSON_COLUMNS, "table11")
+    clients = persons[persons["group"] == labels.GROUP_CLIENT]
+    opdr = persons[persons["group"] == labels.GROUP_OPDRACHTGEVER]
+    rows = [
+        _row("dienst", labels.DIENSTEN.get(int(d), f"dienst {int(d)}"), part, int(d))
+        for d, part in clients.groupby("dienst", sort=True)
+    ]
+    rows.append(_row("totaal", labels.TOTAAL, clients, None))
+    if len(opdr):
+        rows.append(_row("opdrachtgevers", labels.TOTAAL_OPDRACHTGEVERS, opdr, None))
+    table = pd.DataFrame(rows)
+    table["dienst"] = table["dienst"].astype("Int64")
+    table["cijfer_shown"] = (table["cijfer_n"] >= min_answers) & table["cijfer"].notna()
+    table["publicatie"] = publish(table, publication)
+    return table
+
+
+def publish(table: pd.DataFrame, publication: Publication) -> pd.Series:
+    """Decide the ``publicatie`` column of table 1.1 under ``publication``.
+
+    A row is published when its response (as printed) reaches the minimum for its netto
+    steekproef; a service only when Totaal is published too; opdrachtgevers always (when the
+    rule says so). Rows without a netto steekproef are never published.
+    """
+    _require(table, ("kind", "netto", "respons"), "publish")
+
+    def reaches(row: pd.Series) -> bool:
+        if row["netto"] <= 0 or math.isnan(row["respons"]):
+            return False
+        return bool(row["respons"] >= publication.min_response(int(row["netto"])))
+
+    base = table.apply(reaches, axis=1).astype(bool)
+    total = table["kind"] == "totaal"
+    total_ok = bool(base[total].all()) if total.any() else False
+    out = base.copy()
+    if publication.service_requires_total:
+        out[table["kind"] == "dienst"] = base[table["kind"] == "dienst"] & total_ok
+    if publication.opdrachtgevers_always:
+        out[table["kind"] == "opdrachtgevers"] = True
+    return out
+
+
+@dataclass(frozen=True)
+class NormOutcome:
+    """Outcome of the keurmerk satisfaction norm for one provider.
+
+    ``status`` is one of ``behaald``, ``behaald na correctie``, ``niet behaald`` and
+    ``geen oordeel`` (no client grades at all).
+    """
+
+    status: str
+    total: float
+    services: dict[int, float] = field(default_factory=dict)
+    corrected_total: float = math.nan
+    corrected_services: dict[int, float] = field(default_factory=dict)
+    failing: tuple[int | str, ...] = ()
+
+    @property
+    def met(self) -> bool | None:
+        """True when the norm is met (with or without correction), None without grades."""
+        if self.status == "geen oordeel":
+            return None
+        return self.status != "niet behaald"
+
+
+NORM_STATUSES = ("behaald", "behaald na correctie", "niet behaald", "geen oordeel")
+
+
+def _judge(grades: pd.DataFrame, norm: Norm) -> tuple[float, dict[int, float], tuple]:
+    """Means of Totaal and per service, and what fails the norm."""
+    total = mean_grade(grades["cijfer"])
+    services = {int(d): mean_grade(part["cijfer"]) for d, part in grades.groupby("dienst", sort=True)}
+    failing: list[int | str] = []
+    if total < norm.total_min:
+        failing.append(labels.TOTAAL)
+    failing.extend(d for d, m in services.items() if m < norm.service_min)
+    return total, services, tuple(failing)
+
+
+def norm_outcome(persons: pd.DataFrame, norm: Norm) -> NormOutcome:
+    """Judge the keurmerk norm over the client grades of one provider.
+
+    Totaal (mean over all client respondents) must be at least ``norm.total_min`` and every
+    service mean at least ``norm.service_min``, comparing the means as printed (one decimal).
+    A provider that misses it is judged again with every insufficient grade (below
+    ``norm.insufficient_below``) counted as ``norm.insufficient_as``, so that a few very low
+    grades cannot sink a provider that mostly scores well.
+    """
+    _require(persons, PERSON_COLUMNS, "norm_outcome")
+    clients = persons[(persons["group"] == labels.GROUP_CLIENT) & _completed(persons)]
+    grades = clients[clients["cijfer"].notna()][["dienst", "cijfer"]]
+    if grades.empty:
+        return NormOutcome("geen oordeel", math.nan)
+    total, services, failing = _judge(grades, norm)
+    if not failing:
+        return NormOutcome("behaald", total, services)
+    low = grades["cijfer"] < norm.insufficient_below
+    corrected = grades.assign(cijfer=grades["cijfer"].where(~low, norm.insufficient_as))
+    c_total, c_services, c_failing = _judge(corrected, norm)
+    status = "behaald na correctie" if not c_failing else "niet behaald"
+    return NormOutcome(status, total, services, c_total, c_services, c_failing if c_failing else failing)
+
+
+def grade_distribution(grades: pd.Series) -> pd.DataFrame:
+    """Share of each whole grade 1..10 among the grades given.
+
+    Grades with a decimal (opdrachtgevers) are rounded half-up first. Returns columns
+    ``grade`` (1..10), ``count``, ``percent`` (0-100, unrounded) and the scalar n in ``n``.
+    """
+    values = pd.Series(grades, dtype=float).dropna()
+    whole = values.map(lambda v: round_half_up(v, 0)).astype(int) if len(values) else values
+    counts = whole.value_counts().reindex(range(1, 11), fill_value=0)
+    n = int(counts.sum())
+    return pd.DataFrame(
+        {
+            "grade": range(1, 11),
+            "count": counts.to_numpy(),
+            "percent": counts.to_numpy() * 100.0 / n if n else np.zeros(10),
+            "n": n,
+        }
+    )
+
+
+def completed_grades(persons: pd.DataFrame, group: str = labels.GROUP_CLIENT) -> pd.DataFrame:
+    """Rows of ``group`` in the netto steekproef with a completed questionnaire and a grade."""
+    _require(persons, PERSON_COLUMNS, "completed_grades")
+    sel = (persons["group"] == group) & _completed(persons) & persons["cijfer"].notna()
+    return persons.loc[sel]
+
+
+def means_by_service(persons: pd.DataFrame) -> pd.DataFrame:
+    """Mean grade of clients for Totaal and per service: columns ``label, dienst, mean, n``."""
+    done = completed_grades(persons)
+    rows = [{"label": labels.TOTAAL, "dienst": pd.NA, "mean": mean_grade(done["cijfer"]), "n": len(done)}]
+    for d, part in done.groupby("dienst", sort=True):
+        rows.append(
+            {"label": labels.DIENSTEN.get(int(d), str(d)), "dienst": int(d), "mean": mean_grade(part["cijfer"]), "n": len(part)}
+        )
+    out = pd.DataFrame(rows)
+    out["dienst"] = out["dienst"].astype("Int64")
+    return out
+
+
+def promotor_score(answers: pd.Series, *, promoter: Iterable[int] = (1,)) -> float:
+    """Share (%) of respondents who recommended the provider, one decimal; NaN without answers."""
+    values = pd.Series(answers, dtype=float).dropna()
+    if values.empty:
+        return math.nan
+    hits = int(values.isin(list(promoter)).sum())
+    return round_half_up(Fraction(100 * hits, len(values)), 1)

@@ -1,0 +1,57 @@
+"""Shared fixtures: settings and hand-built person frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from tevredenheidsrapport.config import load_settings
+
+
+@pytest.fixture(scope="session")
+def settings():
+    return load_settings()
+
+
+def grades_with_sum(n: int, total: float, step: float = 1.0) -> list[float]:
+    """``n`` grades as equal as possible whose sum is ``total`` (in units of ``step``)."""
+    units = round(total / step)
+    q, r = divmod(units, n)
+    return [(q + 1) * step] * r + [q * step] * (n - r)
+
+
+def persons_frame(provider: str, rows: list[dict]) -> pd.DataFrame:
+    """Build a ``Dataset.persons``-like frame from compact row specs.
+
+    Each spec: group, dienst, netto (count), grades (list, one per completed questionnaire),
+    plus ``dropped`` persons outside the netto steekproef that must never count.
+    """
+    out = []
+    for spec in rows:
+        grades = spec.get("grades", [])
+        for i in range(spec["netto"]):
+            done = i < len(grades)
+            out.append(
+                {
+                    "provider_id": provider,
+                    "group": spec["group"],
+                    "dienst": spec.get("dienst"),
+                    "netto": True,
+                    "ingevuld": done,
+                    "cijfer": grades[i] if done else float("nan"),
+                }
+            )
+        for _ in range(spec.get("dropped", 0)):
+            out.append(
+                {
+                    "provider_id": provider,
+                    "group": spec["group"],
+                    "dienst": spec.get("dienst"),
+                    "netto": False,
+                    "ingevuld": True,
+                    "cijfer": 1.0,
+                }
+            )
+    frame = pd.DataFrame(out)
+    frame["dienst"] = frame["dienst"].astype("Int64")
+    return frame

@@ -1,0 +1,162 @@
+"""Metrics against hand-computed figures, and against every row of the seed tables 1.1."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import pandas as pd
+import pytest
+
+from conftest import grades_with_sum, persons_frame
+from tevredenheidsrapport import fmt, labels, metrics
+from tevredenheidsrapport.config import Norm
+
+C, O = labels.GROUP_CLIENT, labels.GROUP_OPDRACHTGEVER
+
+# The seed tables 1.1, one spec per seed report. Grades are built to the sums that give the
+# printed means; rows outside the netto steekproef (``dropped``) must not count anywhere.
+SEEDS = {
+    "000": [
+        {"group": C, "dienst": 11, "netto": 452, "grades": grades_with_sum(109, 785), "dropped": 12},
+        {"group": O, "netto": 80, "grades": [6.5] * 24 + [9.0] * 2},
+    ],
+    "001": [{"group": C, "dienst": 11, "netto": 26, "grades": grades_with_sum(8, 65), "dropped": 3}],
+    "002": [
+        {"group": C, "dienst": 8, "netto": 8, "grades": [8, 8, 8]},
+        {"group": C, "dienst": 9, "netto": 8, "grades": [10, 10, 10], "dropped": 1},
+    ],
+    "003": [
+        {"group": C, "dienst": 1, "netto": 8, "grades": [8, 8, 8, 9]},
+        {"group": O, "netto": 2, "grades": []},
+    ],
+    "004": [
+        {"group": C, "dienst": 5, "netto": 83, "grades": grades_with_sum(34, 297)},
+        {"group": C, "dienst": 9, "netto": 51, "grades": grades_with_sum(25, 196)},
+        {"group": C, "dienst": 10, "netto": 8, "grades": grades_with_sum(4, 34)},
+        {"group": O, "netto": 1, "grades": [7.0]},
+    ],
+}
+
+# seed, row label, netto, ingevuld, respons as printed, rapportcijfer as printed, publicatie
+EXPECTED = [
+    ("000", 11, 452, 109, "24,1", "7,2", "ja"),
+    ("000", "Totaal", 452, 109, "24,1", "7,2", "ja"),
+    ("000", "Totaal opdrachtgevers", 80, 26, "32,5", "6,7", "ja"),
+    ("001", 11, 26, 8, "30,8", "8,1", "ja"),
+    ("001", "Totaal", 26, 8, "30,8", "8,1", "ja"),
+    ("002", 8, 8, 3, "37,5", "8,0", "nee"),
+    ("002", 9, 8, 3, "37,5", "10,0", "nee"),
+    ("002", "Totaal", 16, 6, "37,5", "9,0", "nee"),
+    ("003", 1, 8, 4, "50,0", "8,3", "ja"),
+    ("003", "Totaal", 8, 4, "50,0", "8,3", "ja"),
+    # the seed printed 0,0 here, a defect: nobody answered, so no grade is shown
+    ("003", "Totaal opdrachtgevers", 2, 0, "0,0", labels.NO_ANSWERS, "ja"),
+    ("004", 5, 83, 34, "41,0", "8,7", "ja"),
+    ("004", 9, 51, 25, "49,0", "7,8", "ja"),
+    ("004", 10, 8, 4, "50,0", "8,5", "ja"),
+    ("004", "Totaal", 142, 63, "44,4", "8,4", "ja"),
+    ("004", "Totaal opdrachtgevers", 1, 1, "100,0", labels.SUPPRESSED, "ja"),
+]
+
+
+def shown_grade(row: pd.Series) -> str:
+    if math.isnan(row["cijfer"]):
+        return labels.NO_ANSWERS
+    return fmt.number(row["cijfer"]) if row["cijfer_shown"] else labels.SUPPRESSED
+
+
+@pytest.fixture(scope="module")
+def tables(settings):
+    return {
+        seed: metrics.table11(persons_frame(f"seed{seed}", spec), publication=settings.publication, min_answers=3)
+        for seed, spec in SEEDS.items()
+    }
+
+
+@pytest.mark.parametrize("seed,row,netto,ingevuld,respons,cijfer,publ", EXPECTED, ids=lambda v: str(v))
+def test_seed_table_rows(tables, seed, row, netto, ingevuld, respons, cijfer, publ):
+    table = tables[seed]
+    key = table["dienst"] == row if isinstance(row, int) else table["label"] == row
+    assert key.sum() == 1, f"row {row} missing in seed {seed} table"
+    r = table[key].iloc[0]
+    assert (r["netto"], r["ingevuld"]) == (netto, ingevuld)
+    assert fmt.number(r["respons"]) == respons
+    assert shown_grade(r) == cijfer
+    assert (labels.JA if r["publicatie"] else labels.NEE) == publ
+
+
+def test_seed_tables_have_exactly_the_expected_rows(tables):
+    for seed, table in tables.items():
+        expected = [row for s, row, *_ in EXPECTED if s == seed]
+        got = [d if d is not pd.NA else label for d, label in zip(table["dienst"], table["label"], strict=True)]
+        assert got == expected
+
+
+def test_total_is_mean_over_respondents_not_of_service_means():
+    frame = persons_frame("p", [
+        {"group": C, "dienst": 1, "netto": 3, "grades": [8, 8, 8]},
+        {"group": C, "dienst": 2, "netto": 1, "grades": [4]},
+    ])
+    means = metrics.means_by_service(frame)
+    assert means.loc[means["label"] == "Totaal", "mean"].item() == 7.0  # (24 + 4) / 4, not (8 + 4) / 2
+
+
+def test_half_up_rounding_of_exact_means():
+    assert metrics.mean_grade([8, 8, 8, 9]) == 8.3  # 8,25: round() would give 8,2
+    assert metrics.exact_mean([6.5, 7.0]) == Fraction(27, 4)
+    assert metrics.mean_grade([]) != metrics.mean_grade([])  # NaN
+    assert metrics.response_rate(63, 142) == 44.4
+    assert math.isnan(metrics.response_rate(0, 0))
+
+
+def test_grade_distribution_rounds_decimals_and_sums_to_100():
+    dist = metrics.grade_distribution(pd.Series([7.5, 7.4, 8.0, 10.0]))
+    assert dist.set_index("grade")["count"].to_dict() == {1: 0, 2: 0, 3: 0, 4: 0, 5: 0, 6: 0, 7: 1, 8: 2, 9: 0, 10: 1}
+    assert dist["percent"].sum() == pytest.approx(100.0)
+    assert dist["n"].iloc[0] == 4
+
+
+@pytest.mark.parametrize(
+    "grades,status",
+    [
+        ({1: [7, 7, 8]}, "behaald"),
+        ({1: [8, 8, 8, 8, 8, 8, 1, 1]}, "behaald na correctie"),  # 6,0 -> corrected (48+10)/8 = 7,3
+        ({1: [5, 5, 6]}, "niet behaald"),
+        ({1: [8, 8, 8], 2: [5, 5, 5]}, "niet behaald"),  # a service below 5,5 stays below
+        ({1: [9, 9, 9, 9], 2: [7, 1, 4]}, "behaald na correctie"),  # service 2: 4,0 -> 5,7
+        ({}, "geen oordeel"),
+    ],
+)
+def test_norm_outcome(grades, status):
+    spec = [{"group": C, "dienst": d, "netto": len(g) + 1, "grades": g} for d, g in grades.items()]
+    spec = spec or [{"group": C, "dienst": 1, "netto": 2, "grades": []}]
+    outcome = metrics.norm_outcome(persons_frame("p", spec), Norm())
+    assert outcome.status == status
+
+
+def test_norm_compares_printed_means():
+    # 6,45 is printed 6,5 and meets the norm
+    frame = persons_frame("p", [{"group": C, "dienst": 1, "netto": 20, "grades": grades_with_sum(20, 129)}])
+    assert metrics.norm_outcome(frame, Norm()).status == "behaald"
+
+
+def test_publication_rule_is_configurable(settings):
+    from dataclasses import replace
+
+    from tevredenheidsrapport.config import Tier
+
+    frame = persons_frame("p", SEEDS["002"])
+    lenient = replace(settings.publication, tiers=(Tier(None, 30.0),))
+    table = metrics.table11(frame, publication=lenient)
+    assert table["publicatie"].all()
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(ValueError, match="cijfer"):
+        metrics.table11(pd.DataFrame({"provider_id": []}), publication=None)
+
+
+def test_promotor_score():
+    assert metrics.promotor_score(pd.Series([1, 1, 2])) == 66.7
+    assert math.isnan(metrics.promotor_score(pd.Series([], dtype=float)))
