@@ -56,6 +56,12 @@ class Item:
     diensten: tuple[int, ...] | None = None
     figure: bool = True
     note: str | None = None
+    label: str | None = None
+
+    @property
+    def short(self) -> str:
+        """Short name of the item (for the cover summary); the text when none is given."""
+        return self.label or self.text
 
     def columns(self) -> list[str]:
         """Return the export column names of this item, in order."""
@@ -217,6 +223,7 @@ def parse_codebook(data: Mapping, file: str = "<codebook>") -> Codebook:
                 diensten=tuple(diensten) if diensten else None,
                 figure=bool(raw.get("figure", itype != "open")),
                 note=raw.get("note"),
+                label=raw.get("label"),
             )
         )
         if not items[-1].text:

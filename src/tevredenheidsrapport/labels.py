@@ -84,3 +84,36 @@ MONTHS = (
     "juli", "augustus", "september", "oktober", "november", "december",
 )
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+
+#: Figure and table titles that are report vocabulary (item texts come from the codebooks).
+TITLES = {
+    "invitation_flow": "Uitnodigingstraject voor cliënten en opdrachtgevers",
+    "services": "De dertien diensten",
+    "table11": TABLE11_TITLE,
+    "grade_means": "Gemiddeld rapportcijfer, totaal en per dienst",
+    "grade_distribution": "Verdeling van de rapportcijfers",
+}
+
+#: Steps of the invitation flow diagram, in order.
+INVITATION_STEPS = (
+    "Dienstverlener levert gegevens aan",
+    "Controle op volledigheid en dubbelingen",
+    "Uitnodiging per e-mail",
+    "Herinnering",
+    "Eventueel extra herinnering of telefonische benadering",
+    "Vragenlijst ingevuld",
+)
+
+#: Notes under tables and in place of figures.
+NOTE_SUPPRESSED = "minder dan {k} antwoorden: niet getoond, zodat geen respondent herkenbaar is"
+NOTE_NO_ANSWERS = "niemand heeft een rapportcijfer gegeven"
+FIGURE_SUPPRESSED = (
+    "Deze figuur ontbreekt: er zijn minder dan {k} antwoorden ({what}). Zo blijft iedere "
+    "respondent onherkenbaar."
+)
+NORM_STATUS_TEXT = {
+    "behaald": "voldoet aan de tevredenheidsnorm",
+    "behaald na correctie": "voldoet aan de tevredenheidsnorm na correctie voor zeer lage rapportcijfers",
+    "niet behaald": "voldoet niet aan de tevredenheidsnorm",
+    "geen oordeel": "kan niet aan de tevredenheidsnorm worden getoetst, omdat geen cliënt een rapportcijfer gaf",
+}

@@ -1,0 +1,163 @@
+"""Command line: ``tevreden validate | render | batch | demo | notebook``.
+
+The CLI only gathers arguments and calls one library function per command; errors the user
+can fix are printed as clear Dutch messages (no traceback) with a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import config
+from .errors import ConfigError, DataError, RenderError, TevredenError
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    return config.FORMATS if value == "both" else (value,)
+
+
+def _settings(args: argparse.Namespace) -> config.Settings:
+    return config.load_settings([args.params] if args.params else [], args.set or [])
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .validate import validate_path
+
+    problems = validate_path(args.data)
+    if problems:
+        print(f"{len(problems)} probleem/problemen gevonden in {args.data}:", file=sys.stderr)
+        for p in problems:
+            print(f"  - {p}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"{args.data}: geen problemen gevonden")
+    return EXIT_OK
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from .dataset import find_periods
+    from .fsutil import safe_name
+    from .render import render_report
+
+    settings = _settings(args)
+    periods = find_periods(args.data)
+    if len(periods) != 1:
+        raise ConfigError(f"--data moet precies één meetperiode aanwijzen (een map met period.yaml); gevonden: {len(periods)}")
+    result = render_report(
+        args.provider,
+        periods[0],
+        Path(args.out) / safe_name(periods[0].name),
+        settings=settings,
+        params_file=args.params,
+        formats=_formats(args.format),
+    )
+    for kind, path in result.outputs.items():
+        print(f"{kind}: {path}")
+    print(f"klaar in {result.seconds:.1f} s")
+    return EXIT_OK
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import render_batch
+
+    result = render_batch(
+        args.data,
+        args.out,
+        settings=_settings(args),
+        params_file=args.params,
+        formats=_formats(args.format),
+        providers=args.provider or None,
+        progress=not args.quiet,
+    )
+    print(result.summary())
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import generate
+
+    for path in generate(Path(args.out), seed=args.seed, n_providers=args.providers):
+        print(f"demodata geschreven: {path}")
+    return EXIT_OK
+
+
+def cmd_notebook(args: argparse.Namespace) -> int:
+    import nbformat
+
+    from .fsutil import atomic_write
+    from .qmd import load_qmd
+
+    nb = load_qmd(args.template)
+    atomic_write(args.out, nbformat.writes(nb))
+    print(f"notebook geschreven: {args.out} (open het in Jupyter; pas de cel 'parameters' aan)")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tevreden",
+        description="Tevredenheidsrapporten per dienstverlener voor het keurmerk Blik op Werk.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="OPDRACHT")
+
+    def settings_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--params", help="YAML-bestand met instellingen die params/default.yml aanvullen")
+        p.add_argument("--set", action="append", metavar="SLEUTEL=WAARDE", help="één instelling aanpassen, bv. privacy.min_answers=5")
+        p.add_argument("--format", choices=["html", "pdf", "both"], default="both", help="uitvoerformaat (standaard: both)")
+        p.add_argument("--out", default="_output", help="map voor de rapporten (standaard: _output)")
+
+    p = sub.add_parser("validate", help="controleer een levering tegen het datacontract en de codeboeken")
+    p.add_argument("data", help="map van een meetperiode, of een map met meetperiodes")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("render", help="render het rapport van één dienstverlener")
+    p.add_argument("provider", help="provider_id uit providers.csv")
+    p.add_argument("--data", required=True, help="map van de meetperiode (met period.yaml)")
+    settings_args(p)
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("batch", help="render de rapporten van alle (of enkele) dienstverleners")
+    p.add_argument("--data", required=True, help="map van een meetperiode, of een map met meetperiodes")
+    p.add_argument("--provider", action="append", help="alleen deze dienstverlener (herhaalbaar)")
+    p.add_argument("--quiet", action="store_true", help="geen voortgangsbalk")
+    settings_args(p)
+    p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("demo", help="schrijf de fictieve demodata")
+    p.add_argument("--out", default=str(config.DEMO_DATA), help="doelmap (standaard: data/demo)")
+    p.add_argument("--seed", type=int, default=2025, help="startwaarde van de toevalsgenerator")
+    p.add_argument("--providers", type=int, default=None, help="aantal dienstverleners (standaard: de vaste demoset)")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("notebook", help="schrijf report_template.qmd als Jupyter-notebook")
+    p.add_argument("--template", default=str(config.TEMPLATE))
+    p.add_argument("--out", default="report_template.ipynb")
+    p.set_defaults(func=cmd_notebook)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except DataError as exc:
+        print(f"Ongeldige data, er is niets gerenderd.\n{exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except (ConfigError, FileNotFoundError, KeyError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"Fout: {message}", file=sys.stderr)
+        return EXIT_INVALID
+    except RenderError as exc:
+        print(f"Fout: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except TevredenError as exc:
+        print(f"Fout: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Markdown fragments: escaping data into Pandoc markdown, and the object cells return.
+
+Everything that comes from data (provider names, item texts, answer labels) passes through
+:func:`escape` before it meets the narrative, so that markup in a name is shown literally in
+HTML and PDF alike and can never become HTML, a link, a Typst command or a heading.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Every ASCII punctuation character may be backslash-escaped in Pandoc markdown; escaping all
+# of them is simpler and safer than deciding which are special where.
+_PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~^$@&%\"'=:;,/?])")
+_CONTROL = {c for c in map(chr, range(32)) if c not in "\n\t"} | {"\x7f"}
+
+
+def escape(text: object) -> str:
+    """Return ``text`` as literal Pandoc markdown inline text (one line)."""
+    s = "".join(ch for ch in str(text) if ch not in _CONTROL)
+    s = " ".join(s.split())  # newlines would start new blocks
+    s = unicodedata.normalize("NFC", s)
+    return _PUNCT.sub(r"\\\1", s)
+
+
+def attr(value: object) -> str:
+    """Return ``value`` safe for a double-quoted Pandoc attribute value."""
+    return " ".join(str(value).split()).replace("\\", "\\\\").replace('"', "\\\"")
+
+
+class Md(str):
+    """A fragment of Pandoc markdown.
+
+    Returned by report functions; shown as rendered markdown in Jupyter and passed raw to
+    the document by Quarto (``output: asis``) and by our own engine.
+    """
+
+    __slots__ = ()
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+    def __add__(self, other: str) -> Md:
+        return Md(str(self) + "\n\n" + str(other))
+
+    @staticmethod
+    def join(parts) -> Md:
+        """Join fragments as separate blocks, skipping empty ones."""
+        return Md("\n\n".join(str(p) for p in parts if p))
+
+
+def fence(content: str, *classes: str, ident: str | None = None, attrs: dict | None = None, depth: int = 3) -> str:
+    """Wrap ``content`` in a fenced div; ``depth`` colons (outer divs need more)."""
+    bits = [f"#{ident}"] if ident else []
+    bits += [f".{c}" for c in classes]
+    bits += [f'{k}="{attr(v)}"' for k, v in (attrs or {}).items()]
+    colons = ":" * depth
+    return f"{colons} {{{' '.join(bits)}}}\n{content}\n{colons}"
+
+
+def raw(fmt: str, code: str) -> str:
+    """A raw block for one output format (``html`` or ``typst``); other writers drop it."""
+    return f"```{{={fmt}}}\n{code}\n```"
+
+
+def typst_string(text: object) -> str:
+    """``text`` as a Typst string literal: shown literally, never interpreted as markup."""
+    s = "".join(ch for ch in str(text) if ch not in _CONTROL)
+    s = " ".join(s.split())
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'

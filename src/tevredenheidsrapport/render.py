@@ -1,0 +1,298 @@
+"""Render one provider's report: ``report_template.qmd`` -> HTML, PDF and a JSON sidecar.
+
+The orchestrator runs named steps in order, as papermill does: read the template (once per
+process), inject the parameters with papermill (a cell after the one tagged
+``parameters``, exactly as Quarto does), execute in-process, assemble the markdown, number
+it with the same Lua filter Quarto uses, then one writer per output format: Pandoc's HTML
+writer with our template, and Pandoc's Typst writer followed by the Typst compiler for the
+PDF. A failed execution leaves the executed notebook in the work directory to inspect
+before the error is raised. Outputs are written atomically.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib
+import nbformat
+import pypandoc
+from papermill.exceptions import PapermillExecutionError
+from papermill.execute import raise_for_execution_errors
+from papermill.parameterize import parameterize_notebook
+
+from . import engine
+from .config import FORMATS, RESOURCES, TEMPLATE, Settings
+from .errors import RenderError
+from .fsutil import atomic_write, safe_name
+from .qmd import load_qmd
+from .report import SIDECAR_MIME
+
+READER = "markdown-implicit_figures-raw_html-raw_tex-tex_math_dollars-tex_math_single_backslash-citations"
+FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+@dataclass
+class RenderResult:
+    """What one render produced."""
+
+    provider: str
+    outputs: dict[str, Path] = field(default_factory=dict)
+    sidecar: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@lru_cache(maxsize=8)
+def _template_notebook(path: str, mtime: float) -> nbformat.NotebookNode:
+    """Parse the .qmd once per process (and again when it changes)."""
+    return load_qmd(path)
+
+
+def template_notebook(path: str | Path = TEMPLATE) -> nbformat.NotebookNode:
+    """A fresh copy of the template notebook; the cached original is never mutated."""
+    path = Path(path).resolve()
+    return copy.deepcopy(_template_notebook(str(path), path.stat().st_mtime))
+
+
+def execute(nb: nbformat.NotebookNode, parameters: dict, work_dir: Path, provider: str) -> nbformat.NotebookNode:
+    """Inject ``parameters`` with papermill and run the notebook in-process in ``work_dir``.
+
+    On failure the executed notebook is written to ``work_dir/report.ipynb`` and a
+    RenderError naming the provider and the failing cell is raised.
+    """
+    engine.register()
+    nb.metadata.setdefault("papermill", {"parameters": {}, "default_parameters": {}, "environment_variables": {}})
+    nb = parameterize_notebook(nb, parameters, kernel_name="python3", language="python", engine_name=engine.ENGINE_NAME)
+    from papermill.engines import papermill_engines
+
+    work_dir.mkdir(parents=True, exist_ok=True)
+    nb = papermill_engines.execute_notebook_with_engine(
+        engine.ENGINE_NAME, nb, kernel_name="python3", output_path=None, progress_bar=False, cwd=str(work_dir)
+    )
+    try:
+        raise_for_execution_errors(nb, str(work_dir / "report.ipynb"))
+    except PapermillExecutionError as exc:
+        raise RenderError(provider, f"cel {exc.cell_index}", f"{exc.ename}: {exc.evalue}") from exc
+    return nb
+
+
+def assemble(nb: nbformat.NotebookNode) -> tuple[str, dict]:
+    """Markdown of the executed notebook, and the sidecar data handed over by its cells."""
+    parts: list[str] = []
+    manifest: dict = {}
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            text = cell.source
+            values = iter(cell.metadata.get("tevreden", {}).get("inline", []))
+            text = engine.INLINE.sub(lambda _m: next(values), text)
+            parts.append(text)
+            continue
+        if cell.cell_type != "code":
+            continue
+        opts = cell.metadata.get("quarto", {})
+        show = opts.get("include", True) is not False and opts.get("output", True) is not False
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if SIDECAR_MIME in data:
+                manifest = _merge_manifest(manifest, data[SIDECAR_MIME])
+                continue
+            if not show:
+                continue
+            if out.output_type == "stream" and opts.get("output") == "asis":
+                parts.append(out.text)
+            elif "text/markdown" in data:
+                parts.append(data["text/markdown"])
+            elif out.output_type == "stream" or data.get("text/plain"):
+                text = out.get("text") or data.get("text/plain", "")
+                if text.strip():
+                    parts.append("```\n" + text.rstrip() + "\n```")
+    return "\n\n".join(p.strip("\n") for p in parts if p.strip()) + "\n", manifest
+
+
+def _merge_manifest(a: dict, b: dict) -> dict:
+    """Later manifest outputs extend earlier ones."""
+    out = dict(a)
+    for key, value in b.items():
+        if isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = out[key] + value
+        else:
+            out[key] = value
+    return out
+
+
+def _pandoc(args: Sequence[str], text: str, cwd: Path) -> str:
+    """Run pandoc with ``args`` on ``text``; raises RuntimeError with pandoc's message."""
+    proc = subprocess.run(
+        [pypandoc.get_pandoc_path(), *args],
+        input=text.encode("utf-8"),
+        capture_output=True,
+        cwd=cwd,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"pandoc {' '.join(args[:4])}: {proc.stderr.decode('utf-8', 'replace').strip()}")
+    return proc.stdout.decode("utf-8")
+
+
+def to_ast(markdown: str, work_dir: Path) -> dict:
+    """Parse and number the markdown (the Lua filter Quarto also runs); returns Pandoc's AST."""
+    out = _pandoc(["-f", READER, "-t", "json", "--lua-filter", str(RESOURCES / "numbering.lua")], markdown, work_dir)
+    return json.loads(out)
+
+
+def _text(inlines: list) -> str:
+    """Plain text of a list of Pandoc inlines."""
+    out = []
+    for el in inlines:
+        t = el.get("t")
+        if t == "Str":
+            out.append(el["c"])
+        elif t in ("Space", "SoftBreak", "LineBreak"):
+            out.append(" ")
+        elif t in ("Emph", "Strong", "Underline", "SmallCaps", "Strikeout"):
+            out.append(_text(el["c"]))
+        elif t in ("Span", "Link", "Quoted"):
+            out.append(_text(el["c"][1] if t != "Quoted" else el["c"][1]))
+        elif t == "Code":
+            out.append(el["c"][1])
+    return "".join(out)
+
+
+def outline(ast: dict) -> list[dict]:
+    """Numbered headings, figures and tables of the document, in order."""
+    found: list[dict] = []
+
+    def attrs(attr: list) -> tuple[str, list[str], dict]:
+        return attr[0], attr[1], dict(attr[2])
+
+    def walk(blocks: list) -> None:
+        for el in blocks:
+            if el["t"] == "Header":
+                ident, classes, kv = attrs(el["c"][1])
+                if "numbered" in classes:
+                    found.append({"type": "heading", "level": el["c"][0], "number": kv.get("data-number"), "title": _text(el["c"][2]).split(" ", 1)[-1]})
+            elif el["t"] == "Div":
+                ident, classes, kv = attrs(el["c"][0])
+                kind = "figure" if "rfigure" in classes else "table" if "rtable" in classes else None
+                if kind:
+                    found.append({"type": kind, "id": ident.split("-", 1)[-1], "number": kv.get("data-number")})
+                else:
+                    walk(el["c"][1])
+
+    walk(ast["blocks"])
+    return found
+
+
+def write_html(ast_json: str, work_dir: Path, title: str) -> bytes:
+    """Self-contained HTML (figures and styles embedded, no external requests)."""
+    args = [
+        "-f", "json", "-t", "html5", "--standalone", "--embed-resources",
+        "--template", str(RESOURCES / "report.html"),
+        "--css", str(RESOURCES / "report.css"),
+        "--toc", "--toc-depth=2",
+        "--metadata", f"pagetitle={title}",
+        "--resource-path", str(work_dir),
+    ]
+    return _pandoc(args, ast_json, work_dir).encode("utf-8")
+
+
+def write_pdf(ast_json: str, work_dir: Path) -> bytes:
+    """A4 PDF through Pandoc's Typst writer and the Typst compiler (fonts from matplotlib)."""
+    import typst
+
+    source = _pandoc(["-f", "json", "-t", "typst", "--template", str(RESOURCES / "report.typ")], ast_json, work_dir)
+    typ = work_dir / "report.typ"
+    atomic_write(typ, source)
+    try:
+        return typst.compile(str(typ), root=str(work_dir), font_paths=[str(FONT_DIR)], ignore_system_fonts=True)
+    except Exception as exc:  # typst raises its own error type with the compiler's message
+        raise RuntimeError(f"typst: {exc}") from exc
+
+
+def render_report(
+    provider: str,
+    data: str | Path,
+    out_dir: str | Path,
+    *,
+    settings: Settings,
+    params_file: str | Path | None = None,
+    formats: Sequence[str] = FORMATS,
+    template: str | Path = TEMPLATE,
+    work_root: str | Path = "_work",
+) -> RenderResult:
+    """Render the report of ``provider`` for the period at ``data`` into ``out_dir``.
+
+    Writes ``<provider>.html``, ``<provider>.pdf`` (as asked by ``formats``) and
+    ``<provider>.json`` (the sidecar) atomically. Raises RenderError naming the provider and
+    the step that failed; DataError when the data is invalid (nothing is written then).
+    """
+    t0 = time.perf_counter()
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise ValueError(f"onbekend formaat {bad}; kies uit {', '.join(FORMATS)}")
+    name = safe_name(provider)
+    data = Path(data).resolve()
+    work_dir = (Path(work_root) / safe_name(data.name) / name).resolve()
+    out_dir = Path(out_dir)
+    parameters = {
+        "provider": provider,
+        "data": str(data),
+        "params_file": str(Path(params_file).resolve()) if params_file else "",
+        "work_dir": str(work_dir),
+    }
+    nb = execute(template_notebook(template), parameters, work_dir, provider)
+    step = "assemble"
+    try:
+        markdown, manifest = assemble(nb)
+        atomic_write(work_dir / "report.md", markdown)
+        step = "pandoc"
+        ast = to_ast(markdown, work_dir)
+        ast_json = json.dumps(ast)
+        sidecar = build_sidecar(manifest, outline(ast), formats, name)
+        result = RenderResult(provider, sidecar=sidecar)
+        title = f"{settings.report.title} – {manifest.get('provider', {}).get('name', provider)}"
+        rendered: dict[str, bytes] = {}
+        if "html" in formats:
+            step = "html"
+            rendered["html"] = write_html(ast_json, work_dir, title)
+        if "pdf" in formats:
+            step = "pdf"
+            rendered["pdf"] = write_pdf(ast_json, work_dir)
+    except Exception as exc:
+        raise RenderError(provider, step, exc) from exc
+    for fmt_, payload in rendered.items():
+        result.outputs[fmt_] = atomic_write(out_dir / f"{name}.{fmt_}", payload)
+    result.outputs["json"] = atomic_write(
+        out_dir / f"{name}.json", json.dumps(sidecar, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    )
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def build_sidecar(manifest: dict, found: list[dict], formats: Sequence[str], name: str) -> dict:
+    """Sidecar: provider, period, table 1.1, norm, and every figure/table with its number."""
+    numbers = {(f["type"], f["id"]): f["number"] for f in found if f["type"] in ("figure", "table")}
+    entries = []
+    suppressed = []
+    for e in manifest.get("entries", []):
+        if e.get("suppressed"):
+            suppressed.append(e)
+            continue
+        entries.append({"number": numbers.get((e["kind"], e["id"])), **e})
+    return {
+        "provider": manifest.get("provider"),
+        "period": manifest.get("period"),
+        "table11": manifest.get("table11", []),
+        "norm": manifest.get("norm"),
+        "sections": [{"number": f["number"], "title": f["title"], "level": f["level"]} for f in found if f["type"] == "heading"],
+        "figures": [e for e in entries if e["kind"] == "figure"],
+        "tables": [e for e in entries if e["kind"] == "table"],
+        "suppressed": suppressed,
+        "files": {f: f"{name}.{f}" for f in formats},
+    }

@@ -1,0 +1,91 @@
+"""A loaded measurement period with everything every report of it shares.
+
+Reading, validating and aggregating happen once per period (and per process): the
+benchmark of all providers is computed here, lazily and once, and a provider's report only
+slices the precomputed frames.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from . import labels, metrics
+from .config import Settings
+from .dataset import Dataset, load_period
+
+
+class Survey:
+    """One period's data plus benchmark aggregates; build with :func:`get_survey`."""
+
+    def __init__(self, dataset: Dataset, settings: Settings):
+        self.dataset = dataset
+        self.settings = settings
+
+    @property
+    def period(self):
+        return self.dataset.period
+
+    @cached_property
+    def persons_by_provider(self) -> dict[str, pd.DataFrame]:
+        """Persons of each provider, split once."""
+        persons = self.dataset.persons
+        return {str(pid): part for pid, part in persons.groupby("provider_id", sort=False)}
+
+    def persons(self, provider_id: str) -> pd.DataFrame:
+        """The persons frame of one provider (empty frame when it delivered nobody)."""
+        return self.persons_by_provider.get(provider_id, self.dataset.persons.iloc[0:0])
+
+    @cached_property
+    def benchmark_means(self) -> pd.DataFrame:
+        """Mean client grade of all providers: Totaal and per service."""
+        return metrics.means_by_service(self.dataset.persons)
+
+    @cached_property
+    def benchmark_grade_distribution(self) -> pd.DataFrame:
+        """Distribution of client grades over all providers."""
+        return metrics.grade_distribution(metrics.completed_grades(self.dataset.persons)["cijfer"])
+
+    @cached_property
+    def table11(self) -> dict[str, pd.DataFrame]:
+        """Table 1.1 of every provider, computed once (the overview and the reports use it)."""
+        pub, k = self.settings.publication, self.settings.privacy.min_answers
+        return {
+            pid: metrics.table11(self.persons(pid), publication=pub, min_answers=k)
+            for pid in self.dataset.providers.index
+        }
+
+    def provider_ids(self) -> list[str]:
+        """Every provider of the period, in file order."""
+        return [str(p) for p in self.dataset.providers.index]
+
+    def __repr__(self) -> str:
+        return f"Survey({self.period.id!r}, providers={len(self.dataset.providers)})"
+
+
+_CACHE: dict[tuple[str, str], Survey] = {}
+_LOCK = threading.Lock()
+
+
+def get_survey(data: str | Path, settings: Settings) -> Survey:
+    """Load the period at ``data`` once per process and settings; later calls reuse it."""
+    key = (str(Path(data).resolve()), settings.fingerprint())
+    with _LOCK:
+        survey = _CACHE.get(key)
+        if survey is None:
+            survey = _CACHE[key] = Survey(load_period(data), settings)
+        return survey
+
+
+def put_survey(data: str | Path, survey: Survey) -> None:
+    """Seed the cache with an already loaded survey (batch workers receive one)."""
+    with _LOCK:
+        _CACHE[(str(Path(data).resolve()), survey.settings.fingerprint())] = survey
+
+
+def group_label(provider_name: str, benchmark: bool) -> str:
+    """Legend label of the provider or of the benchmark."""
+    return labels.ALLE_DEELNEMERS if benchmark else provider_name
