@@ -55,3 +55,18 @@ def persons_frame(provider: str, rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(out)
     frame["dienst"] = frame["dienst"].astype("Int64")
     return frame
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory):
+    """The demo measurement years, generated once per test session (as `make reports` does)."""
+    from tevredenheidsrapport.demo import generate
+
+    root = tmp_path_factory.mktemp("demo")
+    generate(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def demo_2025(demo_data):
+    return demo_data / "2025"

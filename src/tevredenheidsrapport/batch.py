@@ -51,7 +51,6 @@ def render_batch(
     out_dir: str | Path,
     *,
     settings: Settings,
-    params_file: str | Path | None = None,
     formats: Sequence[str] = FORMATS,
     providers: Sequence[str] | None = None,
     work_root: str | Path = "_work",
@@ -86,7 +85,6 @@ def render_batch(
                 path,
                 Path(out_dir) / safe_name(period_id),
                 settings=settings,
-                params_file=params_file,
                 formats=formats,
                 work_root=work_root,
             )

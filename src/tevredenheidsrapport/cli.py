@@ -51,7 +51,6 @@ def cmd_render(args: argparse.Namespace) -> int:
         periods[0],
         Path(args.out) / safe_name(periods[0].name),
         settings=settings,
-        params_file=args.params,
         formats=_formats(args.format),
     )
     for kind, path in result.outputs.items():
@@ -67,7 +66,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
         args.data,
         args.out,
         settings=_settings(args),
-        params_file=args.params,
         formats=_formats(args.format),
         providers=args.provider or None,
         progress=not args.quiet,

@@ -23,6 +23,7 @@ from pathlib import Path
 import matplotlib
 import nbformat
 import pypandoc
+import yaml
 from papermill.exceptions import PapermillExecutionError
 from papermill.execute import raise_for_execution_errors
 from papermill.parameterize import parameterize_notebook
@@ -33,6 +34,7 @@ from .errors import RenderError
 from .fsutil import atomic_write, safe_name
 from .qmd import load_qmd
 from .report import SIDECAR_MIME
+from .survey import get_survey
 
 READER = "markdown-implicit_figures-raw_html-raw_tex-tex_math_dollars-tex_math_single_backslash-citations"
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -221,7 +223,6 @@ def render_report(
     out_dir: str | Path,
     *,
     settings: Settings,
-    params_file: str | Path | None = None,
     formats: Sequence[str] = FORMATS,
     template: str | Path = TEMPLATE,
     work_root: str | Path = "_work",
@@ -240,10 +241,17 @@ def render_report(
     data = Path(data).resolve()
     work_dir = (Path(work_root) / safe_name(data.name) / name).resolve()
     out_dir = Path(out_dir)
+    # invalid data and unknown providers are the user's to fix: say so before executing
+    survey = get_survey(data, settings)
+    if provider not in survey.dataset.providers.index:
+        known = ", ".join(survey.provider_ids()[:8])
+        raise KeyError(f"onbekende dienstverlener {provider!r} in periode {survey.period.id}; bijvoorbeeld: {known}")
+    # the notebook reads the very settings of this run (defaults, --params and --set merged)
+    settings_file = atomic_write(work_dir / "settings.yml", yaml.safe_dump(dict(settings.raw), allow_unicode=True, sort_keys=True))
     parameters = {
         "provider": provider,
         "data": str(data),
-        "params_file": str(Path(params_file).resolve()) if params_file else "",
+        "params_file": str(settings_file),
         "work_dir": str(work_dir),
     }
     nb = execute(template_notebook(template), parameters, work_dir, provider)

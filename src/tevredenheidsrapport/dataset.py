@@ -1,0 +1,596 @@
+"""One measurement period as checked, typed data: providers, sample, responses and persons.
+
+:func:`load_period` reads ``period.yaml`` and the files it names (see ``data/README.md``),
+runs the checks of :mod:`validate` on every file and raises :class:`DataError` listing every
+problem of every file when anything is wrong. Only a delivery without problems becomes a
+:class:`Dataset`; nothing downstream ever sees partial data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from . import fmt, labels, validate
+from .codebook import Codebook, Item, load_codebook
+from .errors import CodebookError, DataError, Problem
+from .readers import ValueLabels, read_table_with_labels, to_numbers
+
+PERIOD_FILE = "period.yaml"
+#: Fields every ``period.yaml`` must have.
+PERIOD_FIELDS = (
+    "period",
+    "start",
+    "end",
+    "report_date",
+    "codebooks",
+    "providers",
+    "sample",
+    "questionnaires",
+)
+_PERIOD_ID = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True)
+class QuestionnaireSource:
+    """A questionnaire of the period: its codebook and the file with its responses."""
+
+    name: str
+    codebook: Codebook
+    responses_path: Path
+
+
+@dataclass(frozen=True)
+class Period:
+    """A measurement period as described by its ``period.yaml``."""
+
+    id: str
+    start: dt.date
+    end: dt.date
+    report_date: dt.date
+    path: Path
+    questionnaires: Mapping[str, QuestionnaireSource]
+
+    @property
+    def label(self) -> str:
+        """The period in words: ``1 september 2024 tot en met 31 augustus 2025``."""
+        return fmt.period_long(self.start, self.end)
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Checked data of one period; see ``load_period`` for the meaning of every column."""
+
+    period: Period
+    codebooks: Mapping[str, Codebook]
+    providers: pd.DataFrame
+    sample: pd.DataFrame
+    responses: Mapping[str, pd.DataFrame]
+    persons: pd.DataFrame
+
+    def provider_name(self, provider_id: str) -> str:
+        """The name of a provider as it appears in its report; KeyError when unknown."""
+        return str(self.providers.at[provider_id, "name"])
+
+
+def find_periods(path: str | Path) -> list[Path]:
+    """The period directories under ``path``: ``[path]`` itself when it holds a period.yaml,
+    else its subdirectories that do, sorted by name (empty when there are none)."""
+    path = Path(path)
+    if (path / PERIOD_FILE).is_file():
+        return [path]
+    if not path.is_dir():
+        return []
+    return sorted(p for p in path.iterdir() if p.is_dir() and (p / PERIOD_FILE).is_file())
+
+
+def load_all(path: str | Path) -> dict[str, Dataset]:
+    """Load every period under ``path`` (see :func:`find_periods`), keyed by period id.
+
+    Raises :class:`DataError` with the problems of all periods together.
+    """
+    dirs = find_periods(path)
+    if not dirs:
+        raise DataError(
+            [
+                Problem(
+                    str(path),
+                    "geen meetperiode gevonden",
+                    expected=f"een map met {PERIOD_FILE}, of een map met zulke mappen",
+                )
+            ]
+        )
+    datasets: dict[str, Dataset] = {}
+    problems: list[Problem] = []
+    for directory in dirs:
+        try:
+            data = load_period(directory)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        if data.period.id in datasets:
+            problems.append(
+                Problem(
+                    str(directory / PERIOD_FILE),
+                    "periode-id komt al voor in een andere map",
+                    column="period",
+                    value=data.period.id,
+                    expected="een unieke id per meetperiode",
+                )
+            )
+        datasets[data.period.id] = data
+    if problems:
+        raise DataError(problems)
+    return datasets
+
+
+def load_period(path: str | Path) -> Dataset:
+    """Read and check one period directory and return its :class:`Dataset`.
+
+    Raises :class:`DataError` listing every problem in every file of the period (codebook
+    problems included) when anything does not meet the data contract.
+
+    The frames of the result:
+
+    - ``providers``: index ``provider_id``; ``name`` (str) and ``telefonisch`` (bool), in file
+      order.
+    - ``sample``: ``person_id``, ``provider_id``, ``group``, ``dienst`` (Int64, NA for
+      opdrachtgevers), ``questionnaire``, ``codebook`` (codebook id), ``status``, ``netto``
+      (bool) and ``province`` (NA when empty), in file order.
+    - ``responses``: codebook id -> frame indexed by ``person_id`` with one column per codebook
+      column; codes and grades float64 (NaN = empty), open items str. Every codebook of the
+      period has a frame, possibly without rows.
+    - ``persons``: ``sample`` plus ``responded``, ``ingevuld`` (every ``complete_when`` item
+      answered that the person was asked) and ``cijfer`` (the grade when ingevuld, else NaN).
+    """
+    directory = Path(path)
+    problems: list[Problem] = []
+    meta = _read_meta(directory, problems)
+    if meta is None:
+        raise DataError(problems)
+    books = _load_codebooks(meta, problems)
+    sources: dict[str, tuple[str, Path]] | None = meta["questionnaires"]
+    by_questionnaire = None
+    if sources is not None:
+        by_questionnaire = {q: books.get(cb_id) for q, (cb_id, _) in sources.items()}
+
+    providers = _read(meta["providers"], problems) if "providers" in meta else None
+    provider_ids = None
+    if providers is not None:
+        problems += validate.check_providers(providers.frame, providers.file)
+        if "provider_id" in providers.frame:
+            provider_ids = providers.frame["provider_id"].dropna()
+
+    sample = _read(meta["sample"], problems) if "sample" in meta else None
+    sample_q: pd.Series | None = None
+    if sample is not None:
+        problems += validate.check_sample(sample.frame, sample.file, provider_ids, by_questionnaire)
+        if {"person_id", "questionnaire"} <= set(sample.frame.columns):
+            pairs = sample.frame.dropna(subset=["person_id"]).drop_duplicates("person_id")
+            sample_q = pd.Series(
+                pairs["questionnaire"].to_numpy(), index=pairs["person_id"].to_numpy(), dtype=object
+            )
+
+    responses = _read_responses(sources or {}, books, sample_q, problems)
+
+    if problems:
+        raise DataError(problems)
+    # Without problems every field and file was there; these only narrow the types.
+    assert providers is not None and sample is not None and sources is not None
+
+    questionnaires = {
+        q: QuestionnaireSource(q, books[cb_id], resp_path)
+        for q, (cb_id, resp_path) in sources.items()
+    }
+    period = Period(
+        id=meta["period"],
+        start=meta["start"],
+        end=meta["end"],
+        report_date=meta["report_date"],
+        path=directory,
+        questionnaires=MappingProxyType(questionnaires),
+    )
+    provider_frame = _build_providers(providers.frame)
+    sample_frame = _build_sample(
+        sample.frame, {q: s.codebook.id for q, s in questionnaires.items()}
+    )
+    response_frames = _build_responses(responses, questionnaires, books)
+    persons = _build_persons(sample_frame, response_frames, books)
+    return Dataset(
+        period=period,
+        codebooks=MappingProxyType(dict(books)),
+        providers=provider_frame,
+        sample=sample_frame,
+        responses=MappingProxyType(response_frames),
+        persons=persons,
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True, eq=False)
+class _Table:
+    """A table read as text, the file name used in problems and its SPSS value labels."""
+
+    file: str
+    frame: pd.DataFrame
+    labels: ValueLabels
+
+
+def _read(path: Path, problems: list[Problem]) -> _Table | None:
+    """Read one table; on failure add the reader's problems and return None."""
+    if not path.is_file():
+        problems.append(
+            Problem(str(path), "bestand bestaat niet", expected="het bestand uit period.yaml")
+        )
+        return None
+    try:
+        frame, value_labels = read_table_with_labels(path)
+    except DataError as exc:
+        problems.extend(exc.problems)
+        return None
+    return _Table(str(path), frame, value_labels)
+
+
+def _read_responses(
+    sources: Mapping[str, tuple[str, Path]],
+    books: Mapping[str, Codebook],
+    sample_q: pd.Series | None,
+    problems: list[Problem],
+) -> dict[str, _Table]:
+    """Read and check every response file; questionnaire -> table (failed ones left out)."""
+    responses: dict[str, _Table] = {}
+    for name, (cb_id, resp_path) in sources.items():
+        if not resp_path.exists():
+            # A questionnaire nobody in the sample got needs no file (e.g. no inburgeren clients).
+            users = int(sample_q.eq(name).sum()) if sample_q is not None else 0
+            if users:
+                problems.append(
+                    Problem(
+                        str(resp_path),
+                        f"antwoordbestand ontbreekt, terwijl "
+                        f"{users} {'persoon' if users == 1 else 'personen'} in de steekproef "
+                        f"vragenlijst '{name}' {'heeft' if users == 1 else 'hebben'}",
+                        expected="het bestand uit period.yaml",
+                    )
+                )
+            continue
+        table = _read(resp_path, problems)
+        codebook = books.get(cb_id)
+        if table is None or codebook is None:
+            continue
+        problems += validate.check_responses(table.frame, table.file, codebook, name, sample_q)
+        problems += validate.check_value_labels(table.labels, codebook, table.file)
+        responses[name] = table
+    return responses
+
+
+def _read_meta(directory: Path, problems: list[Problem]) -> dict | None:
+    """Parse and check ``period.yaml``; None (with problems added) when it cannot be read.
+
+    A field that is missing or wrong is reported and left out of the result, so the files the
+    other fields name are still checked and the researcher sees every problem in one run.
+    """
+    file = directory / PERIOD_FILE
+    where = str(file)
+    if not file.is_file():
+        problems.append(
+            Problem(where, "period.yaml ontbreekt", expected="een beschrijving van de meetperiode")
+        )
+        return None
+    try:
+        raw = yaml.load(file.read_text(encoding="utf-8"), Loader=_PeriodLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        problems.append(Problem(where, f"period.yaml niet te lezen: {exc}"))
+        return None
+    if not isinstance(raw, Mapping):
+        problems.append(Problem(where, "period.yaml is geen YAML-mapping", expected="veld: waarde"))
+        return None
+    for key in PERIOD_FIELDS:
+        if raw.get(key) in (None, ""):
+            problems.append(Problem(where, "verplicht veld ontbreekt", column=key))
+    meta: dict = {"file": where}
+    if raw.get("period") not in (None, ""):
+        meta["period"] = str(raw["period"])
+        if not _PERIOD_ID.fullmatch(meta["period"]):
+            problems.append(
+                Problem(
+                    where,
+                    "ongeldige periode-id",
+                    column="period",
+                    value=raw["period"],
+                    expected="letters, cijfers, '-', '_' of '.'",
+                )
+            )
+    for key in ("start", "end", "report_date"):
+        if raw.get(key) in (None, ""):
+            continue
+        day = _as_date(raw[key])
+        if day is None:
+            problems.append(
+                Problem(where, "ongeldige datum", column=key, value=raw[key], expected="JJJJ-MM-DD")
+            )
+        else:
+            meta[key] = day
+    if meta.get("start") and meta.get("end") and meta["end"] < meta["start"]:
+        problems.append(
+            Problem(
+                where,
+                "einddatum ligt voor de begindatum",
+                column="end",
+                value=str(meta["end"]),
+                expected=f"op of na {meta['start']}",
+            )
+        )
+    for key in ("providers", "sample"):
+        if isinstance(raw.get(key), str) and raw[key]:
+            meta[key] = _join(directory, raw[key])
+        elif raw.get(key) not in (None, ""):
+            problems.append(Problem(where, "bestandsnaam verwacht", column=key, value=raw[key]))
+    if isinstance(raw.get("codebooks"), str) and raw["codebooks"]:
+        meta["codebooks"] = _join(directory, raw["codebooks"])
+        if not meta["codebooks"].is_dir():
+            problems.append(
+                Problem(
+                    where,
+                    "map met codeboeken bestaat niet",
+                    column="codebooks",
+                    value=raw["codebooks"],
+                    expected="een map relatief aan de periodemap",
+                )
+            )
+    elif raw.get("codebooks") not in (None, ""):
+        problems.append(
+            Problem(where, "mapnaam verwacht", column="codebooks", value=raw["codebooks"])
+        )
+    meta["questionnaires"] = _read_questionnaires(
+        raw.get("questionnaires"), directory, where, problems
+    )
+    return meta
+
+
+def _read_questionnaires(
+    raw: object, directory: Path, where: str, problems: list[Problem]
+) -> dict[str, tuple[str, Path]] | None:
+    """Parse the ``questionnaires`` block: name -> (codebook id, responses path).
+
+    None when the block is missing or not a mapping: then no questionnaire is known and the
+    sample's questionnaire column cannot be checked.
+    """
+    if raw in (None, ""):
+        return None  # already reported as a missing field
+    if not isinstance(raw, Mapping) or not raw:
+        problems.append(
+            Problem(
+                where,
+                "questionnaires moet per vragenlijst een codebook en responses geven",
+                column="questionnaires",
+                value=raw,
+            )
+        )
+        return None
+    out: dict[str, tuple[str, Path]] = {}
+    for name, spec in raw.items():
+        column = f"questionnaires.{name}"
+        if not isinstance(spec, Mapping):
+            problems.append(
+                Problem(
+                    where, "verwacht {codebook: ..., responses: ...}", column=column, value=spec
+                )
+            )
+            continue
+        missing = [k for k in ("codebook", "responses") if spec.get(k) in (None, "")]
+        for key in missing:
+            problems.append(Problem(where, f"veld '{key}' ontbreekt", column=column))
+        if not missing:
+            out[str(name)] = (str(spec["codebook"]), _join(directory, str(spec["responses"])))
+    return out
+
+
+def _load_codebooks(meta: dict, problems: list[Problem]) -> dict[str, Codebook]:
+    """Load each codebook the period names once; unknown or broken codebooks become problems."""
+    directory: Path | None = meta.get("codebooks")
+    books: dict[str, Codebook] = {}
+    if directory is None or not directory.is_dir():
+        return books  # already reported with period.yaml
+    failed: set[str] = set()
+    available = sorted(p.stem for p in directory.glob("*.yaml"))
+    for name, (cb_id, _) in (meta["questionnaires"] or {}).items():
+        if cb_id in books or cb_id in failed:
+            continue
+        file = directory / f"{cb_id}.yaml"
+        if not file.is_file():
+            failed.add(cb_id)
+            problems.append(
+                Problem(
+                    meta["file"],
+                    "onbekend codeboek",
+                    column=f"questionnaires.{name}.codebook",
+                    value=cb_id,
+                    expected=", ".join(available) or f"een codeboek in {directory}",
+                )
+            )
+            continue
+        try:
+            books[cb_id] = load_codebook(file)
+        except CodebookError as exc:
+            failed.add(cb_id)
+            problems.extend(exc.problems)
+    return books
+
+
+def _join(directory: Path, relative: str) -> Path:
+    """``directory / relative`` without ``..`` steps, so messages show a readable path."""
+    # Lexical on purpose (no resolve()): keep the path as the user typed it, symlinks included.
+    return Path(os.path.normpath(directory / relative))
+
+
+class _PeriodLoader(yaml.SafeLoader):
+    """Safe YAML loader that leaves dates as text.
+
+    PyYAML turns ``2025-02-30`` into a crash rather than a value; as text it reaches
+    :func:`_as_date` and becomes a precise problem for the field.
+    """
+
+
+_PeriodLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
+
+
+def _as_date(value: object) -> dt.date | None:
+    """A date from period.yaml (ISO text or a date); None when it is not a valid date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return dt.datetime.fromisoformat(text).date()
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """A checked text column as pandas' string dtype (missing stays NA)."""
+    return values.astype("str").reset_index(drop=True)
+
+
+def _build_providers(frame: pd.DataFrame) -> pd.DataFrame:
+    """The providers table, indexed by provider_id."""
+    out = pd.DataFrame(
+        {
+            "name": _text(frame["name"]).to_numpy(),
+            "telefonisch": frame["telefonisch"].eq(labels.JA).to_numpy(dtype=bool),
+        },
+        index=pd.Index(_text(frame["provider_id"]), name="provider_id"),
+    )
+    return out
+
+
+def _build_sample(frame: pd.DataFrame, codebook_of: Mapping[str, str]) -> pd.DataFrame:
+    """The sample with typed columns, in file order."""
+    dienst, _ = to_numbers(frame["dienst"])
+    questionnaire = _text(frame["questionnaire"])
+    return pd.DataFrame(
+        {
+            "person_id": _text(frame["person_id"]),
+            "provider_id": _text(frame["provider_id"]),
+            "group": _text(frame["group"]),
+            "dienst": dienst.reset_index(drop=True).astype("Int64"),
+            "questionnaire": questionnaire,
+            "codebook": _text(questionnaire.map(codebook_of)),
+            "status": _text(frame["status"]),
+            "netto": frame["status"].eq(labels.STATUS_NETTO).to_numpy(dtype=bool),
+            "province": _text(frame["province"]),
+        }
+    )
+
+
+def _build_responses(
+    tables: Mapping[str, _Table],
+    questionnaires: Mapping[str, QuestionnaireSource],
+    books: Mapping[str, Codebook],
+) -> dict[str, pd.DataFrame]:
+    """Typed response frames per codebook; sources sharing a codebook are stacked."""
+    parts: dict[str, list[pd.DataFrame]] = {cb_id: [] for cb_id in books}
+    for name, table in tables.items():
+        codebook = questionnaires[name].codebook
+        parts[codebook.id].append(_typed_responses(table.frame, codebook))
+    out = {}
+    for cb_id, frames in parts.items():
+        out[cb_id] = (
+            pd.concat(frames)
+            if frames
+            else _typed_responses(
+                pd.DataFrame(columns=books[cb_id].columns(), dtype=object), books[cb_id]
+            )
+        )
+    return out
+
+
+def _typed_responses(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """One response file as numbers (codes, grades) and text (open items), by person_id."""
+    open_columns = [c for it in codebook.items if it.type == "open" for c in it.columns()]
+    coded = [c for c in codebook.columns()[1:] if c not in open_columns]
+    out = to_numbers(frame[coded])[0]
+    for column in open_columns:
+        out[column] = frame[column].astype("str")
+    out.index = pd.Index(_text(frame[codebook.respondent_id]), name="person_id")
+    return out[codebook.columns()[1:]]
+
+
+def _build_persons(
+    sample: pd.DataFrame, responses: Mapping[str, pd.DataFrame], books: Mapping[str, Codebook]
+) -> pd.DataFrame:
+    """The sample with response status: responded, ingevuld and the grade."""
+    persons = sample.copy()
+    persons["responded"] = False
+    persons["ingevuld"] = False
+    persons["cijfer"] = np.nan
+    for cb_id, codebook in books.items():
+        rows = persons.index[persons["codebook"].eq(cb_id).fillna(False).to_numpy(dtype=bool)]
+        if len(rows) == 0:
+            continue
+        frame = responses[cb_id]
+        ids = persons.loc[rows, "person_id"]
+        responded = ids.isin(frame.index).to_numpy(dtype=bool)
+        answers = frame.reindex(ids.to_numpy())
+        answers.index = rows
+        dienst = persons.loc[rows, "dienst"]
+        complete = pd.Series(responded, index=rows)
+        for item_id in codebook.complete_when:
+            item = codebook.item(item_id)
+            complete &= _answered(item, answers) | ~_asked(item, codebook, answers, dienst)
+        grade = answers[codebook.grade_item].where(complete)
+        persons.loc[rows, "responded"] = responded
+        persons.loc[rows, "ingevuld"] = complete.to_numpy(dtype=bool)
+        persons.loc[rows, "cijfer"] = grade.to_numpy(dtype="float64")
+    persons["responded"] = persons["responded"].astype(bool)
+    persons["ingevuld"] = persons["ingevuld"].astype(bool)
+    persons["cijfer"] = persons["cijfer"].astype("float64")
+    return persons
+
+
+def _answered(item: Item, answers: pd.DataFrame) -> pd.Series:
+    """Whether ``item`` has an answer: any option column for multi, every row for matrix."""
+    cells = answers[item.columns()].notna()
+    return cells.any(axis=1) if item.type == "multi" else cells.all(axis=1)
+
+
+def _asked(item: Item, codebook: Codebook, answers: pd.DataFrame, dienst: pd.Series) -> pd.Series:
+    """Whether ``item`` was put to each respondent, following its service filter and routing.
+
+    An item that was not asked cannot be answered, so it must not make a response incomplete.
+    """
+    asked = pd.Series(True, index=answers.index)
+    sections = {s.id: s for s in codebook.sections}
+    section = sections.get(item.section)
+    for diensten in (item.diensten, section.diensten if section else None):
+        if diensten:
+            asked &= dienst.isin(diensten).fillna(False).astype(bool)
+    if item.when is not None:
+        source = codebook.item(item.when.item)
+        if source.type == "multi":
+            chosen = [f"{source.id}_{v}" for v in item.when.values if f"{source.id}_{v}" in answers]
+            asked &= answers[chosen].eq(1).any(axis=1) if chosen else False
+        else:
+            asked &= answers[source.columns()[0]].isin(item.when.values)
+    return asked

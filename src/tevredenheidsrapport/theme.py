@@ -1,0 +1,200 @@
+"""The look of every figure, in one place: colours, font, sizes and byte-stable SVG output.
+
+:func:`apply` sets matplotlib's rcParams once (seaborn's ``white`` style and ``paper``
+context as the base, then our overrides). Plot functions in :mod:`figures` call it
+themselves, so a caller never has to, but a notebook may call it first to choose its backend.
+
+Determinism: the font is pinned to DejaVu Sans (ships with matplotlib) instead of seaborn's
+"Arial if installed" fallback list, so the output does not depend on the machine's fonts;
+text is stored as paths, ids in the SVG come from a fixed hash salt, and no date is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+import matplotlib
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import LinearSegmentedColormap, to_hex, to_rgb
+from matplotlib.figure import Figure
+
+# --- colours -------------------------------------------------------------------------------
+#: The provider's series: a strong blue.
+PROVIDER = "#1F5AA6"
+#: The benchmark "Alle deelnemers": a mid grey that still prints on a laser printer.
+BENCHMARK = "#A3A3A3"
+#: Further non-benchmark series, should a figure ever show more than one (e.g. a prior year).
+EXTRA_SERIES = ("#7FA6D6", "#C3D6EE")
+#: "geen mening", "weet niet": outside the ordered scale, so outside the palette.
+NEUTRAL = "#C9C9C9"
+TEXT = "#222222"
+MUTED_TEXT = "#5F5F5F"
+SPINE = "#8C8C8C"
+GRID = "#E3E3E3"
+BOX_FILL = "#E9F0F9"
+
+#: Ordered scales, very positive -> very negative, per number of ordered options.
+#: Blue-to-red (ColorBrewer RdBu) stays readable for colour-blind readers; the middle of an
+#: odd scale ("een beetje") is a warm sand so it is not mistaken for the neutral grey.
+SCALE_PALETTES: dict[int, tuple[str, ...]] = {
+    1: ("#2166AC",),
+    2: ("#2166AC", "#D6604D"),
+    3: ("#2166AC", "#E8D9AE", "#D6604D"),
+    4: ("#2166AC", "#92C5DE", "#F4A582", "#C53B2E"),
+    5: ("#2166AC", "#92C5DE", "#E8D9AE", "#F4A582", "#C53B2E"),
+    6: ("#1B5590", "#4F93C7", "#A8CFE6", "#F7BFA0", "#E9815C", "#B2182B"),
+    7: ("#1B5590", "#4F93C7", "#A8CFE6", "#E8D9AE", "#F7BFA0", "#E9815C", "#B2182B"),
+}
+
+# --- sizes (inches and points) for A4 print -------------------------------------------------
+#: Text width of an A4 page with 2.5 cm margins: 16 cm.
+FIG_WIDTH = 6.3
+FONT = "DejaVu Sans"
+FONT_SIZE = 8.5
+TICK_SIZE = 8.0
+VALUE_SIZE = 7.5
+SMALL_SIZE = 7.0
+
+#: Fixed salt for the ids matplotlib writes into an SVG (clip paths, glyphs).
+SVG_HASHSALT = "tevredenheidsrapport"
+_SVG_RC = {"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path"}
+
+
+def _rc() -> dict[str, object]:
+    """Seaborn's white/paper base with our overrides; built once at import."""
+    rc: dict[str, object] = {**sns.axes_style("white"), **sns.plotting_context("paper")}
+    rc.update(
+        {
+            "font.family": ["sans-serif"],
+            "font.sans-serif": [FONT],
+            "font.size": FONT_SIZE,
+            "axes.titlesize": FONT_SIZE + 0.5,
+            "axes.labelsize": FONT_SIZE,
+            "xtick.labelsize": TICK_SIZE,
+            "ytick.labelsize": TICK_SIZE,
+            "legend.fontsize": TICK_SIZE,
+            "legend.title_fontsize": TICK_SIZE,
+            "legend.frameon": False,
+            "legend.handlelength": 1.2,
+            "legend.handleheight": 0.9,
+            "legend.handletextpad": 0.5,
+            "legend.columnspacing": 1.6,
+            "legend.borderaxespad": 0.3,
+            "text.color": TEXT,
+            "axes.labelcolor": TEXT,
+            "axes.edgecolor": SPINE,
+            "axes.linewidth": 0.6,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": False,
+            "axes.axisbelow": True,
+            "axes.prop_cycle": matplotlib.cycler(color=[PROVIDER, BENCHMARK, *EXTRA_SERIES]),
+            "grid.color": GRID,
+            "grid.linewidth": 0.6,
+            "xtick.color": SPINE,
+            "ytick.color": SPINE,
+            "xtick.labelcolor": TEXT,
+            "ytick.labelcolor": TEXT,
+            "xtick.major.size": 3.0,
+            "ytick.major.size": 3.0,
+            "xtick.major.width": 0.6,
+            "ytick.major.width": 0.6,
+            "xtick.bottom": True,
+            "ytick.left": True,
+            "patch.linewidth": 0.0,
+            "figure.figsize": (FIG_WIDTH, 3.0),
+            "figure.dpi": 100,
+            "figure.facecolor": "white",
+            "figure.constrained_layout.use": False,
+            "figure.autolayout": False,
+            "savefig.dpi": 200,
+            "savefig.bbox": "standard",
+            "savefig.facecolor": "white",
+            "pdf.fonttype": 42,
+            **_SVG_RC,
+        }
+    )
+    return rc
+
+
+#: The complete rcParams of our look.
+RC: dict[str, object] = _rc()
+_applied = False
+
+
+def apply(*, backend: str | None = "agg", force: bool = False) -> None:
+    """Set the rcParams of our look (and select ``backend``), once.
+
+    Idempotent: later calls do nothing unless ``force``. ``backend=None`` keeps the current
+    backend (a notebook's inline one); our figures draw on an Agg canvas either way.
+    """
+    global _applied
+    if _applied and not force:
+        return
+    if backend is not None:
+        matplotlib.use(backend)
+    matplotlib.rcParams.update(RC)
+    _applied = True
+
+
+def new_figure(height: float, width: float = FIG_WIDTH) -> Figure:
+    """A figure on an Agg canvas, outside pyplot's registry (nothing to leak or close)."""
+    apply()
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def scale_colors(n: int) -> list[str]:
+    """``n`` colours for an ordered scale, very positive first."""
+    if n <= 0:
+        return []
+    if n in SCALE_PALETTES:
+        return list(SCALE_PALETTES[n])
+    # Longer scales are rare; interpolate the 7-step palette.
+    cmap = LinearSegmentedColormap.from_list("scale", SCALE_PALETTES[7])
+    return [to_hex(cmap(i / (n - 1))) for i in range(n)]
+
+
+def text_color_on(color: str) -> str:
+    """White or dark text, whichever reads better on ``color``."""
+    r, g, b = to_rgb(color)
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "white" if luminance < 0.5 else TEXT
+
+
+def save_svg(fig: Figure | Axes, path: str | os.PathLike[str]) -> Path:
+    """Write ``fig`` as a byte-deterministic SVG to ``path`` atomically and close it.
+
+    The same drawing gives the same bytes: no date, fixed id salt, text as paths. The file
+    is written to a temporary name in the same directory and moved into place, so a reader
+    never sees half a file. Returns the path.
+    """
+    if isinstance(fig, Axes):
+        fig = fig.figure
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh, matplotlib.rc_context(_SVG_RC):
+            fig.savefig(fh, format="svg", metadata={"Date": None})
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    finally:
+        close(fig)
+    return path
+
+
+def close(fig: Figure) -> None:
+    """Release ``fig``; also drops it from pyplot if a caller made it there."""
+    import matplotlib.pyplot as plt  # seaborn imports pyplot anyway; kept local for clarity
+
+    plt.close(fig)

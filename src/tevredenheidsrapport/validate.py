@@ -1,0 +1,495 @@
+"""The rules of the data contract (``data/README.md``), checked on tables read as text.
+
+Each ``check_*`` function takes one table as :mod:`readers` returns it (every cell text, index =
+spreadsheet row number) and returns every :class:`Problem` it finds, so a researcher sees all
+of them at once. :func:`dataset.load_period` runs these checks while it reads a period and
+refuses to build a dataset when any fail; :func:`validate_path` is the entry point behind
+``tevreden validate``. The checks are vectorised: the cost is in pandas, and Python only
+loops over the rows that are wrong.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from . import labels
+from .codebook import Codebook, Item
+from .errors import DataError, Problem
+from .readers import ValueLabels, to_numbers
+
+#: Required columns of the two fixed tables, in the order of the data contract.
+PROVIDER_COLUMNS = ("provider_id", "name", "telefonisch")
+SAMPLE_COLUMNS = (
+    "person_id",
+    "provider_id",
+    "group",
+    "dienst",
+    "questionnaire",
+    "status",
+    "province",
+)
+#: Answers allowed in ``providers.telefonisch``.
+YES_NO = (labels.JA, labels.NEE)
+#: Questionnaire (``Codebook.questionnaire``) that belongs to service 11 and only to it.
+INBURGEREN = "inburgeren"
+#: Rows reported per check and column; beyond this one summary line says how many more, so a
+#: wholly wrong column does not bury the other problems under thousands of identical lines.
+MAX_ROWS_PER_CHECK = 20
+
+_PROVIDER_ID = r"[A-Za-z0-9_-]+"
+
+
+def validate_path(path: str | Path) -> list[Problem]:
+    """Check one period directory or a directory of periods; return every problem found.
+
+    An empty list means the data can be loaded and rendered.
+    """
+    # Imported here because dataset runs the checks of this module while it loads.
+    from .dataset import load_all
+
+    try:
+        load_all(path)
+    except DataError as exc:
+        return list(exc.problems)
+    return []
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def check_columns(frame: pd.DataFrame, file: str, required: Sequence[str]) -> list[Problem]:
+    """Report each required column that is missing, naming the columns found instead."""
+    missing = [c for c in required if c not in frame.columns]
+    if not missing:
+        return []
+    unknown = [str(c) for c in frame.columns if c not in required]
+    problems = []
+    for column in missing:
+        guess = difflib.get_close_matches(column, unknown, n=1, cutoff=0.6)
+        if guess:
+            message = f"verplichte kolom ontbreekt; lijkt hernoemd tot '{guess[0]}'"
+        elif unknown:
+            message = f"verplichte kolom ontbreekt; niet herkende kolommen: {', '.join(unknown)}"
+        else:
+            message = "verplichte kolom ontbreekt"
+        problems.append(
+            Problem(
+                file,
+                message,
+                row=1,
+                column=column,
+                value=guess[0] if guess else None,
+                expected=column,
+            )
+        )
+    return problems
+
+
+def check_providers(frame: pd.DataFrame, file: str) -> list[Problem]:
+    """Check ``providers.csv``: unique well-formed ids, a name, and ja/nee for telefonisch."""
+    problems = check_columns(frame, file, PROVIDER_COLUMNS)
+    if "provider_id" in frame:
+        ids = frame["provider_id"]
+        problems += _required(ids, file, "provider_id")
+        bad = ids.notna() & ~ids.str.fullmatch(_PROVIDER_ID).astype(object).eq(True)
+        problems += _flag(
+            file, bad, ids, "provider_id", "ongeldige code", "letters, cijfers, '-' en '_'"
+        )
+        problems += _unique(ids, file, "provider_id")
+    if "name" in frame:
+        problems += _required(frame["name"], file, "name")
+    if "telefonisch" in frame:
+        problems += _choice(frame["telefonisch"], file, "telefonisch", YES_NO, required=True)
+    return problems
+
+
+def check_sample(
+    frame: pd.DataFrame,
+    file: str,
+    provider_ids: Iterable[str] | None,
+    questionnaires: Mapping[str, Codebook | None] | None,
+) -> list[Problem]:
+    """Check ``sample.csv`` against the providers and the questionnaires of the period.
+
+    ``provider_ids`` is None when the providers could not be read (the reference check is then
+    skipped); ``questionnaires`` maps each questionnaire of ``period.yaml`` to its codebook,
+    or to None when that codebook failed to load; it is None itself when ``period.yaml`` has
+    no usable questionnaires (the questionnaire checks are then skipped).
+    """
+    problems = check_columns(frame, file, SAMPLE_COLUMNS)
+    col = {c: frame[c] for c in SAMPLE_COLUMNS if c in frame}
+    if "person_id" in col:
+        problems += _required(col["person_id"], file, "person_id")
+        problems += _unique(col["person_id"], file, "person_id")
+    if "provider_id" in col:
+        ids = col["provider_id"]
+        problems += _required(ids, file, "provider_id")
+        if provider_ids is not None:
+            known = sorted(set(provider_ids))
+            bad = ids.notna() & ~ids.isin(known)
+            problems += _flag(
+                file,
+                bad,
+                ids,
+                "provider_id",
+                "onbekende dienstverlener",
+                "een provider_id uit providers.csv",
+            )
+    if "group" in col:
+        problems += _choice(col["group"], file, "group", labels.GROUPS, required=True)
+    if "status" in col:
+        problems += _choice(col["status"], file, "status", tuple(labels.STATUSES), required=True)
+
+    # Persons who dropped out (status other than netto) may lack the data that is missing for
+    # exactly that reason; for the netto sample dienst and questionnaire are required.
+    netto = col["status"].eq(labels.STATUS_NETTO) if "status" in col else _all(frame, True)
+    group = col.get("group", pd.Series(None, index=frame.index, dtype=object))
+    client = group.eq(labels.GROUP_CLIENT)
+    opdrachtgever = group.eq(labels.GROUP_OPDRACHTGEVER)
+
+    check_questionnaire = "questionnaire" in col and questionnaires is not None
+    books = pd.Series(None, index=frame.index, dtype=object)
+    if check_questionnaire:
+        assert questionnaires is not None  # narrowed for the type checker
+        q = col["questionnaire"]
+        problems += _flag(
+            file,
+            q.isna() & netto,
+            q,
+            "questionnaire",
+            "vragenlijst ontbreekt",
+            ", ".join(questionnaires),
+        )
+        bad = q.notna() & ~q.isin(list(questionnaires))
+        problems += _flag(
+            file,
+            bad,
+            q,
+            "questionnaire",
+            "onbekende vragenlijst",
+            ", ".join(questionnaires) or "(geen)",
+        )
+        books = q.map(lambda name: questionnaires.get(name) if isinstance(name, str) else None)
+        book_group = books.map(lambda cb: cb.group if cb is not None else None)
+        wrong = (
+            book_group.notna() & group.notna() & group.isin(labels.GROUPS) & book_group.ne(group)
+        )
+        problems += _flag(
+            file,
+            wrong,
+            q,
+            "questionnaire",
+            "vragenlijst is voor een andere groep dan de persoon",
+            group.map(lambda g: f"een vragenlijst voor groep '{g}'"),
+        )
+
+    if "dienst" in col:
+        raw = col["dienst"]
+        numbers, not_number = to_numbers(raw)
+        out_of_range = numbers.notna() & (
+            (numbers != numbers.round()) | (numbers < 1) | (numbers > len(labels.DIENSTEN))
+        )
+        problems += _flag(
+            file,
+            ~opdrachtgever & (not_number | out_of_range),
+            raw,
+            "dienst",
+            "ongeldige dienst",
+            "een geheel getal 1-13",
+        )
+        problems += _flag(
+            file,
+            client & netto & raw.isna(),
+            raw,
+            "dienst",
+            "dienst ontbreekt",
+            "een geheel getal 1-13",
+        )
+        problems += _flag(
+            file,
+            opdrachtgever & raw.notna(),
+            raw,
+            "dienst",
+            "dienst ingevuld bij een opdrachtgever",
+            "leeg",
+        )
+        if check_questionnaire:
+            assert questionnaires is not None  # narrowed for the type checker
+            inburgeren = books.map(
+                lambda cb: None if cb is None else cb.questionnaire == INBURGEREN
+            )
+            known = client & numbers.notna() & ~out_of_range & inburgeren.notna()
+            is11 = numbers.eq(labels.DIENST_INBURGEREN)
+            problems += _flag(
+                file,
+                known & is11 & inburgeren.eq(False),
+                col["questionnaire"],
+                "questionnaire",
+                f"dienst {labels.DIENST_INBURGEREN} hoort bij de vragenlijst inburgeren",
+                _names(questionnaires, inburgeren=True),
+            )
+            problems += _flag(
+                file,
+                known & ~is11 & inburgeren.eq(True),
+                col["questionnaire"],
+                "questionnaire",
+                f"de vragenlijst inburgeren is alleen voor dienst {labels.DIENST_INBURGEREN}",
+                _names(questionnaires, inburgeren=False),
+            )
+
+    if "province" in col:
+        prov = col["province"]
+        bad = prov.notna() & ~prov.isin(labels.PROVINCIES)
+        problems += _flag(
+            file,
+            bad & ~opdrachtgever,
+            prov,
+            "province",
+            "onbekende provincie",
+            ", ".join(labels.PROVINCIES),
+        )
+        problems += _flag(
+            file,
+            opdrachtgever & prov.notna(),
+            prov,
+            "province",
+            "provincie ingevuld bij een opdrachtgever",
+            "leeg",
+        )
+    return problems
+
+
+def check_responses(
+    frame: pd.DataFrame,
+    file: str,
+    codebook: Codebook,
+    questionnaire: str,
+    sample_questionnaire: pd.Series | None,
+) -> list[Problem]:
+    """Check one response file against its codebook and the sample.
+
+    ``sample_questionnaire`` maps person_id to the questionnaire the sample gives that person;
+    None when the sample could not be read (the reference checks are then skipped).
+    """
+    problems = check_columns(frame, file, codebook.columns())
+    rid = codebook.respondent_id
+    if rid in frame:
+        ids = frame[rid]
+        problems += _required(ids, file, rid)
+        problems += _unique(ids, file, rid)
+        if sample_questionnaire is not None:
+            theirs = ids.map(sample_questionnaire)
+            unknown = ids.notna() & ~ids.isin(sample_questionnaire.index)
+            problems += _flag(
+                file,
+                unknown,
+                ids,
+                rid,
+                "respondent zonder record in de steekproef",
+                "een person_id uit sample.csv",
+            )
+            other = ids.notna() & ~unknown & theirs.ne(questionnaire)
+            problems += _flag(
+                file,
+                other,
+                ids,
+                rid,
+                f"respondent hoort in de steekproef niet bij vragenlijst '{questionnaire}'",
+                theirs.map(
+                    lambda q: (
+                        f"antwoorden in het bestand van vragenlijst '{q}'"
+                        if isinstance(q, str)
+                        else "een vragenlijst in sample.csv"
+                    )
+                ),
+            )
+    coded = [
+        (item, column)
+        for item in codebook.items
+        if item.type != "open"
+        for column in item.columns()
+        if column in frame
+    ]
+    # One parse for the whole file: the same few codes repeat in every column.
+    numbers, not_number = to_numbers(frame[[column for _, column in coded]])
+    for item, column in coded:
+        problems += _check_item_column(
+            frame[column], numbers[column], not_number[column], file, column, item
+        )
+    return problems
+
+
+def check_value_labels(labels_: ValueLabels, codebook: Codebook, file: str) -> list[Problem]:
+    """Compare the value labels of an SPSS file with the answer labels in the codebook."""
+    problems: list[Problem] = []
+    for item in codebook.items:
+        # Grades are numbers, multi columns 0/1 and open items text: no labels to compare.
+        if item.type not in ("single", "scale", "matrix"):
+            continue
+        for column in item.columns():
+            for code, label in sorted(labels_.get(column, {}).items()):
+                want = item.options.get(code)
+                if want is None:
+                    problems.append(
+                        Problem(
+                            file,
+                            f"waardelabel voor code {code} staat niet in codeboek {codebook.id}",
+                            column=column,
+                            value=label,
+                            expected=_options(item),
+                        )
+                    )
+                elif _norm(label) != _norm(want):
+                    problems.append(
+                        Problem(
+                            file,
+                            f"waardelabel voor code {code} wijkt af van codeboek {codebook.id}",
+                            column=column,
+                            value=label,
+                            expected=want,
+                        )
+                    )
+    return problems
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_item_column(
+    values: pd.Series,
+    numbers: pd.Series,
+    not_number: pd.Series,
+    file: str,
+    column: str,
+    item: Item,
+) -> list[Problem]:
+    """Check one export column of a coded ``item``, given its text and its parsed numbers."""
+    if item.type == "grade":
+        problems = _flag(
+            file, not_number, values, column, "rapportcijfer is geen getal", "een getal 1-10"
+        )
+        problems += _flag(
+            file,
+            (numbers < 1) | (numbers > 10),
+            values,
+            column,
+            "rapportcijfer buiten 1-10",
+            "een getal 1-10",
+        )
+        if not item.decimals:
+            problems += _flag(
+                file,
+                numbers.notna() & (numbers != numbers.round()),
+                values,
+                column,
+                "rapportcijfer met decimalen, terwijl het codeboek alleen hele getallen toestaat",
+                "een geheel getal 1-10",
+            )
+        return problems
+    if item.type == "multi":
+        allowed: Sequence[float] = (0, 1)
+        expected = "1 (gekozen) of 0 (niet gekozen)"
+    else:
+        allowed = list(item.options)
+        expected = _options(item)
+    bad = not_number | (numbers.notna() & ~numbers.isin(allowed))
+    return _flag(file, bad, values, column, "onbekende antwoordcode", expected)
+
+
+def _required(values: pd.Series, file: str, column: str) -> list[Problem]:
+    """Report empty cells in a column that must always be filled."""
+    return _flag(file, values.isna(), values, column, "waarde ontbreekt", "een waarde")
+
+
+def _unique(values: pd.Series, file: str, column: str) -> list[Problem]:
+    """Report every repeat of a value that must be unique, naming the row it first appeared."""
+    dup = values.notna() & values.duplicated(keep="first")
+    if not dup.any():
+        return []
+    rows = pd.Series(values.index, index=values.index)
+    first = rows.groupby(values, dropna=True).transform("min")
+    return _flag(
+        file,
+        dup,
+        values,
+        column,
+        "waarde komt meer dan één keer voor",
+        first.map(lambda r: f"een unieke waarde (komt al voor in rij {r})"),
+    )
+
+
+def _choice(
+    values: pd.Series, file: str, column: str, allowed: Sequence[str], *, required: bool
+) -> list[Problem]:
+    """Report cells that are not one of ``allowed`` (and empty cells when ``required``)."""
+    problems = _required(values, file, column) if required else []
+    bad = values.notna() & ~values.isin(list(allowed))
+    return problems + _flag(
+        file, bad, values, column, f"onbekende waarde voor {column}", ", ".join(allowed)
+    )
+
+
+def _flag(
+    file: str,
+    bad: pd.Series,
+    values: pd.Series,
+    column: str,
+    message: str,
+    expected: str | pd.Series | None = None,
+) -> list[Problem]:
+    """One Problem per row where ``bad`` holds, capped at MAX_ROWS_PER_CHECK plus a summary."""
+    rows = bad.index[bad.fillna(False).astype(bool).to_numpy()]
+    if len(rows) == 0:
+        return []
+    problems = []
+    for row in rows[:MAX_ROWS_PER_CHECK]:
+        want = expected.get(row) if isinstance(expected, pd.Series) else expected
+        problems.append(
+            Problem(
+                file, message, row=int(row), column=column, value=values.get(row), expected=want
+            )
+        )
+    rest = rows[MAX_ROWS_PER_CHECK:]
+    if len(rest):
+        shown = ", ".join(str(r) for r in rest[:10]) + (", ..." if len(rest) > 10 else "")
+        problems.append(
+            Problem(
+                file,
+                f"{message}: nog {len(rest)} rij(en) met dit probleem (rij {shown})",
+                column=column,
+                expected=expected if isinstance(expected, str) else None,
+            )
+        )
+    return problems
+
+
+def _names(questionnaires: Mapping[str, Codebook | None], *, inburgeren: bool) -> str:
+    """The client questionnaires of the period that are (or are not) for inburgeren."""
+    names = [
+        name
+        for name, cb in questionnaires.items()
+        if cb is not None
+        and cb.group == labels.GROUP_CLIENT
+        and (cb.questionnaire == INBURGEREN) == inburgeren
+    ]
+    return " of ".join(names) or "(geen passende vragenlijst in period.yaml)"
+
+
+def _all(frame: pd.DataFrame, value: bool) -> pd.Series:
+    """A boolean Series with ``value`` for every row of ``frame``."""
+    return pd.Series(value, index=frame.index, dtype=bool)
+
+
+def _options(item: Item) -> str:
+    """The answer codes of ``item`` with their labels, for an 'expected' text."""
+    return ", ".join(f"{code} ({label})" for code, label in item.options.items())
+
+
+def _norm(label: str) -> str:
+    """Compare labels regardless of case and runs of whitespace."""
+    return re.sub(r"\s+", " ", str(label)).strip().casefold()
