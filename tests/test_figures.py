@@ -64,8 +64,10 @@ SCALE = ["Heel tevreden", "Tevreden", "Ontevreden", "Heel ontevreden", "Geen men
 @pytest.fixture
 def stacked() -> pd.DataFrame:
     rows = []
-    for row, ps in [(f"{P} (n=34)", [50.0, 32.4, 8.8, 2.9, 5.9]),
-                    (f"{B} (n=2.345)", [41.2, 40.3, 9.1, 4.4, 5.0])]:
+    for row, ps in [
+        (f"{P} (n=34)", [50.0, 32.4, 8.8, 2.9, 5.9]),
+        (f"{B} (n=2.345)", [41.2, 40.3, 9.1, 4.4, 5.0]),
+    ]:
         rows += [(row, o, p) for o, p in zip(SCALE, ps, strict=True)]
     return pd.DataFrame(rows, columns=["row", "option", "percent"])
 
@@ -78,7 +80,7 @@ def bars(ax) -> list[Rectangle]:
     return [p for p in ax.patches if isinstance(p, Rectangle)]
 
 
-# --- the contract ------------------------------------------------------------------------------
+# --- the contract --------------------------------------------------------------------------------
 PLOTS = [
     figures.plot_means,
     figures.plot_grade_distribution,
@@ -170,21 +172,29 @@ def test_means_varying_n_goes_next_to_each_bar(means):
 
 
 def test_means_single_n_per_group_goes_in_the_legend():
-    data = pd.DataFrame({"label": ["Totaal"] * 2, "group": [P, B], "mean": [7.8, 7.4],
-                         "n": [34, 2345]})
+    data = pd.DataFrame(
+        {"label": ["Totaal"] * 2, "group": [P, B], "mean": [7.8, 7.4], "n": [34, 2345]}
+    )
     ax = figures.plot_means(data)
     assert figures.legend_texts(ax) == [f"{P} (n=34)", f"{B} (n=2.345)"]
     assert not any(t.startswith("n=") for t in texts(ax))
 
 
-def test_means_missing_value_shows_a_dash_not_a_bar(means):
+def test_means_missing_value_shows_a_mark_not_a_bar(means):
     data = means.copy()
     data.loc[(data["group"] == B) & (data["label"] == "Jobcoaching"), ["mean", "n"]] = [np.nan, 0]
+    # withheld for privacy: people answered, but too few
+    data.loc[(data["group"] == P) & (data["label"] == "Jobcoaching"), "mean"] = np.nan
     ax = figures.plot_means(data)
-    assert len(bars(ax)) == 3
-    assert labels.NO_ANSWERS in texts(ax)
-    assert "n=0" not in texts(ax)
-    assert "0,0" not in texts(ax)
+    assert len(bars(ax)) == 2
+    shown = texts(ax)
+    assert labels.NO_ANSWERS in shown and labels.SUPPRESSED in shown
+    assert "n=0" not in shown and "n=25" not in shown
+    assert "0,0" not in shown
+    alt = figures.describe_means(data)
+    assert (
+        f"Jobcoaching: {P} {figures._TEXT['suppressed']}, alle deelnemers geen antwoorden." in alt
+    )
 
 
 def test_means_refuses_a_provider_without_values(means):
@@ -200,8 +210,7 @@ def test_means_refuses_a_frame_with_only_the_benchmark(means):
 
 def test_means_long_labels_wrap():
     name = labels.DIENSTEN[9]
-    data = pd.DataFrame({"label": [name, name], "group": [P, B], "mean": [7.0, 7.1],
-                         "n": [3, 400]})
+    data = pd.DataFrame({"label": [name, name], "group": [P, B], "mean": [7.0, 7.1], "n": [3, 400]})
     ax = figures.plot_means(data)
     wrapped = [t for t in texts(ax) if t.replace("\n", " ") == name]
     assert wrapped and "\n" in wrapped[0]
@@ -234,12 +243,10 @@ def test_grade_outside_1_to_10_is_refused(grades):
         figures.plot_grade_distribution(grades.replace({"grade": {7: 11}}))
 
 
-# --- plot_single / plot_multi ----------------------------------------------------------------------
+# --- plot_single / plot_multi --------------------------------------------------------------------
 def test_single_bar_widths_labels_and_legend(choice):
     ax = figures.plot_single(choice)
-    assert [r.get_width() for r in bars(ax)] == pytest.approx(
-        [66.7, 25.0, 8.3, 49.2, 40.1, 10.7]
-    )
+    assert [r.get_width() for r in bars(ax)] == pytest.approx([66.7, 25.0, 8.3, 49.2, 40.1, 10.7])
     assert {"67%", "25%", "8%", "49%", "40%", "11%"} <= set(texts(ax))
     legend = figures.legend_texts(ax)
     assert legend == [f"{P} (n=12)", f"{B} (n=1.876)"]
@@ -265,7 +272,7 @@ def test_choice_percent_out_of_range_is_refused(choice):
         figures.plot_single(choice.assign(percent=choice["percent"] * 2))
 
 
-# --- plot_stacked ----------------------------------------------------------------------------------
+# --- plot_stacked --------------------------------------------------------------------------------
 def test_stacked_segments_are_the_percentages_in_scale_order(stacked):
     ax = figures.plot_stacked(stacked)
     drawn = bars(ax)
@@ -305,13 +312,14 @@ def test_stacked_matrix_blocks_get_headings(stacked):
 
 
 def test_stacked_refuses_empty_provider_rows(stacked):
-    data = stacked.assign(percent=np.where(stacked["row"].str.startswith(P), np.nan,
-                                           stacked["percent"]))
+    data = stacked.assign(
+        percent=np.where(stacked["row"].str.startswith(P), np.nan, stacked["percent"])
+    )
     with pytest.raises(ValueError, match="provider"):
         figures.plot_stacked(data)
 
 
-# --- plot_donut ------------------------------------------------------------------------------------
+# --- plot_donut ----------------------------------------------------------------------------------
 def test_donut_wedges_and_labels():
     data = pd.DataFrame({"option": SCALE, "percent": [83.3, 16.7, 0.0, 0.0, 0.0]})
     ax = figures.plot_donut(data, center_text="8,4")
@@ -319,7 +327,10 @@ def test_donut_wedges_and_labels():
     spans = [w.theta2 - w.theta1 for w in wedges]
     assert spans[:2] == pytest.approx([83.3 * 3.6, 16.7 * 3.6], abs=0.01)
     assert figures.legend_texts(ax) == [
-        "Heel tevreden: 83%", "Tevreden: 17%", "Ontevreden: 0%", "Heel ontevreden: 0%",
+        "Heel tevreden: 83%",
+        "Tevreden: 17%",
+        "Ontevreden: 0%",
+        "Heel ontevreden: 0%",
         "Geen mening: 0%",
     ]
     assert "8,4" in texts(ax)
@@ -331,7 +342,7 @@ def test_donut_refuses_no_answers():
         figures.plot_donut(pd.DataFrame({"option": SCALE, "percent": [np.nan] * 5}))
 
 
-# --- plot_invitation_flow --------------------------------------------------------------------------
+# --- plot_invitation_flow ------------------------------------------------------------------------
 STEPS = [
     "aanlevering gegevens",
     "controle",
@@ -349,8 +360,15 @@ def test_invitation_flow_boxes_arrows_and_texts():
     assert len(boxes) == 7
     assert len(arrows) == 1 + 1 + 1 + 2 + 2  # a choice joins both its neighbours
     shown = [t.replace("\n", " ") for t in texts(ax)]
-    assert shown == ["aanlevering gegevens", "controle", "uitnodiging per e-mail", "herinnering",
-                     "extra herinnering", "telefonische benadering", "vragenlijst ingevuld"]
+    assert shown == [
+        "aanlevering gegevens",
+        "controle",
+        "uitnodiging per e-mail",
+        "herinnering",
+        "extra herinnering",
+        "telefonische benadering",
+        "vragenlijst ingevuld",
+    ]
 
 
 def test_invitation_flow_refuses_empty_steps():
@@ -360,7 +378,7 @@ def test_invitation_flow_refuses_empty_steps():
         figures.plot_invitation_flow(["controle", " "])
 
 
-# --- alt texts ---------------------------------------------------------------------------------------
+# --- alt texts -----------------------------------------------------------------------------------
 def test_alt_text_means(means):
     text = figures.alt_text("means", means)
     assert text.startswith("Staafdiagram: gemiddeld rapportcijfer.")
@@ -381,7 +399,7 @@ def test_alt_text_other_kinds(grades, choice, stacked):
         figures.alt_text("pie", stacked)
 
 
-# --- theme and SVG -----------------------------------------------------------------------------------
+# --- theme and SVG -------------------------------------------------------------------------------
 def test_apply_is_idempotent_and_pins_the_look():
     theme.apply()
     first = dict(matplotlib.rcParams)
@@ -444,5 +462,11 @@ def test_all_labels_are_dutch_numbers(means, grades, choice, stacked):
     assert numeric
     # a point may only separate thousands (2.345), never decimals
     assert not [t for t in numeric if re.search(r"\.\d{1,2}(?!\d)", t)]
-    assert not any(math.isnan(float(t.rstrip("%").replace(".", "").replace(",", ".")))
-                   for t in numeric)
+    assert not any(
+        math.isnan(float(t.rstrip("%").replace(".", "").replace(",", "."))) for t in numeric
+    )
+
+
+def test_dollar_signs_in_labels_stay_literal(choice):
+    data = choice.assign(option=choice["option"].replace({"Ja": "Ja, $5 of $6"}))
+    assert "Ja, $5 of $6" in texts(figures.plot_single(data))

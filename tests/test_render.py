@@ -21,6 +21,15 @@ PROVIDERS = {
     "koersmakers": "tiny: net sample of 16, seed 002's shape",
     "werkvonk": "nobody completed a questionnaire",
 }
+# one provider of every shape, in both periods (2021 uses the 2019-2021 arbeid questionnaire)
+SHAPES = [
+    ("2025", "taalkade-oost", "inburgeren only, net sample over 400, opdrachtgevers chapter"),
+    ("2025", "baankracht-zuid", "arbeid in four services"),
+    ("2025", "taalwerk-zuid", "mixed arbeid (service 1) and inburgeren"),
+    ("2025", "duo-loopbaan", "tiny, a single opdrachtgever who responded"),
+    ("2021", "taalwerk-zuid", "2019-2021 arbeid questionnaire with typering for service 1"),
+    ("2021", "werkvonk", "nobody responded, 2021"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -198,3 +207,91 @@ def test_quarto_renders_the_same_template(demo_2025, tmp_path):
         capture_output=True, text=True, cwd=config.PROJECT_ROOT, check=False,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.fixture(scope="module")
+def shapes(demo_data, settings, tmp_path_factory):
+    out = tmp_path_factory.mktemp("shapes")
+    work = tmp_path_factory.mktemp("shapes-work")
+    return {
+        (period, pid): render.render_report(pid, demo_data / period, out / period, settings=settings, work_root=work)
+        for period, pid, _ in SHAPES
+    }
+
+
+def visible_text(html: str) -> str:
+    text = re.sub(r"<(style|svg|script)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", text).split())
+
+
+@pytest.mark.parametrize("key", [(p, i) for p, i, _ in SHAPES], ids=lambda k: "/".join(k))
+def test_every_shape_renders_exactly_what_the_sidecar_lists(shapes, settings, key):
+    result = shapes[key]
+    sidecar = result.sidecar
+    html = result.outputs["html"].read_text(encoding="utf-8")
+    pdf = " ".join(" ".join(pdf_text(result.outputs["pdf"])).split())
+    k = settings.privacy.min_answers
+    # chapters and sections, in order, in both formats
+    assert re.findall(r'<h[123][^>]*data-number="([\d.]+)"', html) == [s["number"] for s in sidecar["sections"]]
+    pos = 0
+    for s in sidecar["sections"]:
+        found = pdf.find(f"{s['number']} {s['title']}", pos)
+        assert found >= 0, f"section {s['number']} {s['title']} missing or out of order in the PDF"
+        pos = found
+    # figures and tables, in order, in both formats, each with enough answers
+    numbered = re.findall(r'class="(rfigure|rtable)"[^>]*data-number="([\d.]+)"', html)
+    listed = [("rfigure", f["number"]) for f in sidecar["figures"]] + [("rtable", t["number"]) for t in sidecar["tables"]]
+    assert sorted(numbered) == sorted(listed)
+    captions = re.findall(r"(fig\.|tabel) (\d+\.\d+)", visible_text(html))
+    assert len(captions) == len(listed)
+    pdf_captions = re.findall(r"(fig\.|tabel) (\d+\.\d+) ", pdf)
+    assert pdf_captions[-len(captions):] == captions or pdf_captions == captions
+    for f in sidecar["figures"]:
+        assert f.get("n") is None or f["n"] >= k
+    for n in re.findall(r'data-n="(\d+)"', html):
+        assert int(n) >= k
+    for s in sidecar["suppressed"]:
+        assert f'id="fig-{s["id"]}"' not in html and s["suppressed"]
+    # no placeholder, no space before a question mark, no 0,0 for an empty group
+    text = visible_text(html)
+    assert "{" not in text and "}" not in text and "`" not in text
+    assert not re.search(r"\s\?", text) and not re.search(r"\s\?", pdf)
+    for row in sidecar["table11"]:
+        if row["ingevuld"] == 0:
+            assert row["rapportcijfer"] is None
+
+
+def test_chapters_follow_the_data(shapes):
+    titles = {key: [s["title"] for s in r.sidecar["sections"] if s["level"] == 1] for key, r in shapes.items()}
+    assert "Opdrachtgevers" in titles[("2025", "taalkade-oost")]
+    assert "Opdrachtgevers" not in titles[("2025", "duo-loopbaan")]  # one respondent: no chapter of notes about them
+    subs = {key: [s["title"] for s in r.sidecar["sections"] if s["level"] == 2] for key, r in shapes.items()}
+    assert "Inburgeren" in subs[("2025", "taalkade-oost")] and "Contact" not in subs[("2025", "taalkade-oost")]
+    assert "Inburgeren" not in subs[("2025", "baankracht-zuid")]
+    assert "Inburgeren" in subs[("2025", "taalwerk-zuid")] and "Contact" in subs[("2025", "taalwerk-zuid")]
+    assert any("Typering" in t for t in subs[("2021", "taalwerk-zuid")])
+    assert not any("Typering" in t for t in subs[("2025", "baankracht-zuid")])
+    for key, r in shapes.items():
+        assert titles[key][-1] == "Contactgegevens"
+
+
+def test_reading_guide_names_the_chapters_that_exist(shapes):
+    for r in shapes.values():
+        text = visible_text(r.outputs["html"].read_text(encoding="utf-8"))
+        numbers = {s["title"]: s["number"] for s in r.sidecar["sections"] if s["level"] == 1}
+        assert f"In hoofdstuk {numbers['Contactgegevens']} vindt u de contactgegevens" in text
+        if "Opdrachtgevers" in numbers:
+            assert f"Hoofdstuk {numbers['Opdrachtgevers']} doet dat voor de opdrachtgevers" in text
+        else:
+            assert "voor de opdrachtgevers" not in text
+
+
+def test_cover_summary(shapes):
+    r = shapes[("2025", "baankracht-zuid")]
+    html = r.outputs["html"].read_text(encoding="utf-8")
+    assert 'class="summary"' in html and "gemiddeld rapportcijfer van cliënten" in html
+    assert {e["id"] for e in r.sidecar["cover"]} == {"kaart", "tevredenheid"}
+    first_pages = " ".join(pdf_text(r.outputs["pdf"])[:2])
+    assert "In één oogopslag" in first_pages
+    grade = next(row for row in r.sidecar["table11"] if row["kind"] == "totaal")["rapportcijfer"]
+    assert str(grade).replace(".", ",") in first_pages

@@ -18,7 +18,8 @@ aggregates again and took about three times as long. Seaborn supplies the base s
 :mod:`theme`. The layout is fixed, computed from measured label widths, because
 ``constrained`` layout more than doubled the time to save. Category labels are plain texts
 beside the bars rather than tick labels: matplotlib's tick objects cost about a millisecond
-each, and value axes keep only a handful of real ticks.
+each here,
+and value axes keep only a handful of real ticks.
 
 ``describe_<kind>`` (or :func:`alt_text`) gives the Dutch alt text of each figure.
 """
@@ -66,30 +67,11 @@ __all__ = [
     "legend_texts",
 ]
 
-#: Dutch words used only by figures. TODO(lead): move to ``labels`` (this module may not
-#: edit it); the proposed names are in the hand-over note.
-_TEXT = {
-    "multi_note": "Meer antwoorden mogelijk",
-    "bar_chart": "Staafdiagram",
-    "stacked_chart": "Gestapeld staafdiagram",
-    "donut_chart": "Ringdiagram",
-    "flow_chart": "Stroomschema",
-    "means": "gemiddeld rapportcijfer",
-    "grade_distribution": "verdeling van de rapportcijfers 1 tot en met 10, in procenten",
-    "single": "percentage per antwoord",
-    "multi": "percentage van de respondenten per antwoord, meer antwoorden mogelijk",
-    "stacked": "verdeling van de antwoorden in procenten",
-    "grade": "cijfer",
-    "no_answers": "geen antwoorden",
-    "steps": "stappen",
-    "and": "en",
-    "or": "of",
-}
+#: Dutch words of the figures live with the rest of the report's vocabulary.
+_TEXT = labels.FIGURE_TEXT
 
 #: Options outside an ordered scale; drawn in the neutral grey (compared case-insensitively).
-NEUTRAL_OPTIONS = frozenset(
-    {"geen mening", "weet niet", "weet ik niet", "niet van toepassing", "n.v.t.", "nvt"}
-)
+NEUTRAL_OPTIONS = labels.NEUTRAL_OPTIONS
 
 #: The columns each plot function needs (``plot_stacked`` also takes an optional ``block``).
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -200,12 +182,12 @@ def _group_ns(data: pd.DataFrame, groups: list[str], kind: str) -> list[int]:
     return [int(ns[g].pop()) for g in groups]
 
 
-def _percent_range(values: np.ndarray, kind: str, upper: float | None = 100.0) -> None:
-    """Raise if a percentage is negative (or above ``upper``, allowing rounding)."""
+def _percent_range(values: np.ndarray, kind: str, *, capped: bool = True) -> None:
+    """Raise if a percentage is negative (or, if ``capped``, above 100 beyond rounding)."""
     finite = values[~np.isnan(values)]
-    if (finite < 0).any() or (upper is not None and (finite > upper + 0.05).any()):
-        bound = f"between 0 and {fmt.number(upper, 0)}" if upper is not None else "not negative"
-        raise ValueError(f"plot_{kind}: percent must be {bound}")
+    if (finite < 0).any() or (capped and (finite > 100.05).any()):
+        rule = "lie between 0 and 100" if capped else "not be negative"
+        raise ValueError(f"plot_{kind}: percent must {rule}")
 
 
 # --- text helpers ----------------------------------------------------------------------------
@@ -300,6 +282,12 @@ def _legend_layout(texts: list[str], width: float) -> tuple[int, int]:
     return ncol, math.ceil(len(texts) / ncol)
 
 
+def _legend_top(texts: list[str]) -> float:
+    """Top margin (inches) for a legend above the axes of a figure we own."""
+    _, rows = _legend_layout(texts, theme.FIG_WIDTH - 0.12)
+    return _LEGEND_H + (rows - 1) * _KEY_ROW
+
+
 def _legend(
     ax: Axes,
     colors: list[str],
@@ -318,33 +306,56 @@ def _legend(
     figure's left edge when the figure is ours.
     """
     fig = ax.figure
-    ncol = 1 if where == "right" else (ncol or len(texts))
+    if where == "right":
+        ncol = 1
+    elif ncol is None:
+        width = theme.FIG_WIDTH if owns_figure else ax.get_position().width * fig.get_figwidth()
+        ncol, _ = _legend_layout(texts, width - 0.12)
     nrow = math.ceil(len(texts) / ncol)
+    above = (nrow - 1) * _KEY_ROW  # rows run downwards from the top row
     if owns_figure and where != "right":
         box = ax.get_position()
         height = fig.get_figheight()
         base = fig.dpi_scale_trans
         x0 = 0.06
-        y0 = box.y1 * height + 0.15 if where == "above" else box.y0 * height - 0.14
+        y0 = box.y1 * height + 0.15 + above if where == "above" else box.y0 * height - 0.14
     else:
         # Inches from an anchor point on the axes (follows the axes if the figure changes).
         anchor = {"above": (0.0, 1.0), "below": (0.0, 0.0), "right": (1.0, 0.5)}[where]
         base = fig.dpi_scale_trans + transforms.ScaledTranslation(*anchor, ax.transAxes)
         x0 = 0.1 if where == "right" else 0.0
-        y0 = {"above": 0.14, "below": -0.14, "right": (nrow - 1) * _KEY_ROW / 2}[where]
+        y0 = {"above": 0.14 + above, "below": -0.14, "right": above / 2}[where]
     columns = _legend_columns(texts, ncol)
     lefts = np.concatenate(([0.0], np.cumsum(np.asarray(columns) + _KEY_COLUMN_GAP)))[:-1]
     for i, (color, text) in enumerate(zip(colors, texts, strict=True)):
         row, col = divmod(i, ncol)
         x = x0 + lefts[col]
         y = y0 - row * _KEY_ROW
-        ax.add_artist(Line2D(
-            [x + _KEY / 2], [y], transform=base, marker="s", markersize=_KEY * 72,
-            markerfacecolor=color, markeredgewidth=0, linestyle="none", clip_on=False,
-            gid=f"{_LEGEND_GID}-key-{i}",
-        ))
-        _text(ax, x + _KEY + _KEY_GAP, y, text, transform=base, ha="left", va="center_baseline",
-                fontsize=theme.TICK_SIZE, gid=f"{_LEGEND_GID}-{i}")
+        ax.add_artist(
+            Line2D(
+                [x + _KEY / 2],
+                [y],
+                transform=base,
+                marker="s",
+                markersize=_KEY * 72,
+                markerfacecolor=color,
+                markeredgewidth=0,
+                linestyle="none",
+                gid=f"{_LEGEND_GID}-key-{i}",
+                **_no_clip(ax),
+            )
+        )
+        _text(
+            ax,
+            x + _KEY + _KEY_GAP,
+            y,
+            text,
+            transform=base,
+            ha="left",
+            va="center_baseline",
+            fontsize=theme.TICK_SIZE,
+            gid=f"{_LEGEND_GID}-{i}",
+        )
 
 
 def legend_texts(ax: Axes) -> list[str]:
@@ -446,11 +457,15 @@ def _grouped_barh(
     groups: list[str],
     values: np.ndarray,
     value_text: Callable[[float], str],
-    legend_texts: list[str],
+    legend: list[str],
     owns_figure: bool,
     bar_n: np.ndarray | None = None,
+    missing: np.ndarray | None = None,
 ) -> None:
-    """One bar per (category, group), value labels at the bar ends, labels, legend."""
+    """One bar per (category, group), value labels at the bar ends, labels, legend.
+
+    A missing value gets no bar but a mark: ``missing[i, j]`` if given, else the dash.
+    """
     k = len(groups)
     step = 0.8 / k
     centers = np.arange(len(categories), dtype=float)
@@ -461,13 +476,34 @@ def _grouped_barh(
         y = centers + (j - (k - 1) / 2) * step
         v = values[:, j]
         shown = ~np.isnan(v)
-        _bars(ax, y[shown], v[shown], step * 0.9, horizontal=True,
-              facecolor=_group_color(group, j), linewidth=0, label=legend_texts[j])
+        _bars(
+            ax,
+            y[shown],
+            v[shown],
+            step * 0.9,
+            horizontal=True,
+            facecolor=_group_color(group, j),
+            linewidth=0,
+            label=legend[j],
+        )
         color = theme.MUTED_TEXT if group == labels.ALLE_DEELNEMERS else theme.TEXT
-        for yi, vi in zip(y, v, strict=True):
-            # NaN: no bar, a dash; never a 0 where nobody answered.
-            _text(ax, 0.0 if math.isnan(vi) else vi, yi, value_text(vi), transform=at_end,
-                    ha="left", va="center", fontsize=theme.VALUE_SIZE, color=color)
+        for i, (yi, vi) in enumerate(zip(y, v, strict=True)):
+            # NaN: no bar, a mark; never a 0 where nobody answered.
+            if math.isnan(vi):
+                text = labels.NO_ANSWERS if missing is None else missing[i, j]
+            else:
+                text = value_text(vi)
+            _text(
+                ax,
+                0.0 if math.isnan(vi) else vi,
+                yi,
+                text,
+                transform=at_end,
+                ha="left",
+                va="center",
+                fontsize=theme.VALUE_SIZE,
+                color=color,
+            )
         if bar_n is not None:
             for yi, n in zip(y, bar_n[:, j], strict=True):
                 if not math.isnan(n):
@@ -481,7 +517,7 @@ def _grouped_barh(
                  color=theme.TEXT)
     ax.yaxis.set_visible(False)
     ax.set_ylim(len(categories) - 0.5, -0.5)
-    _legend(ax, [_group_color(g, j) for j, g in enumerate(groups)], legend_texts, owns_figure)
+    _legend(ax, [_group_color(g, j) for j, g in enumerate(groups)], legend, owns_figure)
 
 
 def _category_margin(categories: list[str], n_texts: list[str] | None) -> float:
@@ -491,6 +527,12 @@ def _category_margin(categories: list[str], n_texts: list[str] | None) -> float:
     if n_texts:
         width += max(_text_width(t, theme.SMALL_SIZE) for t in n_texts) + 8 / 72
     return min(width, 0.5 * theme.FIG_WIDTH)
+
+
+def _missing_marks(means: np.ndarray, ns: np.ndarray) -> np.ndarray:
+    """Mark per cell for a missing mean: ``*`` if people answered (withheld), else ``–``."""
+    answered = np.nan_to_num(ns) > 0
+    return np.where(answered, labels.SUPPRESSED, labels.NO_ANSWERS)
 
 
 def plot_means(
@@ -503,7 +545,9 @@ def plot_means(
     """Mean grade per category (Totaal, a service, an aspect): provider vs benchmark.
 
     ``data`` columns: ``label`` (category, in display order), ``group`` (provider name or
-    ``labels.ALLE_DEELNEMERS``), ``mean`` (float; NaN: no bar, a dash), ``n``.
+    ``labels.ALLE_DEELNEMERS``), ``mean`` (float), ``n``. A NaN mean gets no bar and no n
+    but a mark: ``labels.SUPPRESSED`` (``*``) when n > 0 (withheld: too few answers),
+    ``labels.NO_ANSWERS`` (``–``) when n is 0 or missing (nobody answered).
 
     Design: categories top to bottom; per category one horizontal bar per group, provider on
     top in blue, benchmark below in grey; x axis 0–10; the mean printed at the end of each
@@ -525,7 +569,8 @@ def plot_means(
     means = _table(keys, group_keys, _numbers(data, "mean", "means"), categories, groups)
     ns = _table(keys, group_keys, _numbers(data, "n", "means"), categories, groups)
     _require_provider(means[:, 0], "means", groups[0])
-    ns[np.isnan(means)] = np.nan  # an n next to a dash would suggest a result
+    missing = _missing_marks(means, ns)
+    ns[np.isnan(means)] = np.nan  # an n next to a mark would suggest a result
 
     one_n = all(len(set(ns[:, j][~np.isnan(ns[:, j])])) <= 1 for j in range(len(groups)))
     if n_in not in ("auto", "legend", "bars"):
@@ -549,11 +594,20 @@ def plot_means(
             len(categories) * _slot_height(categories, len(groups)),
             left=_category_margin(categories, n_texts) + _PAD,
             right=_RIGHT_LABEL,
-            top=_LEGEND_H,
+            top=_legend_top(legend),
             bottom=0.42 if xlabel else 0.25,
         )
-    _grouped_barh(ax, categories, groups, means, lambda v: fmt.number(v, 1), legend, owns,
-                  bar_n=bar_n)
+    _grouped_barh(
+        ax,
+        categories,
+        groups,
+        means,
+        lambda v: fmt.number(v, 1),
+        legend,
+        owns,
+        bar_n=bar_n,
+        missing=missing,
+    )
     ax.set_xlim(0, 10)
     ticks = range(0, 11, 2)
     ax.set_xticks(ticks, [fmt.number(t, 0) for t in ticks])
@@ -581,7 +635,7 @@ def _plot_choice(data: pd.DataFrame, kind: str, ax: Axes | None, note: str | Non
             len(options) * _slot_height(options, len(groups)),
             left=_category_margin(options, None) + _PAD,
             right=_RIGHT_LABEL,
-            top=_LEGEND_H,
+            top=_legend_top(legend),
             bottom=0.24 if note else 0.06,
         )
     _grouped_barh(ax, options, groups, values, fmt.percent, legend, owns)
@@ -647,7 +701,7 @@ def plot_grade_distribution(
 
     owns = ax is None
     if ax is None:
-        ax = _new_axes(1.7, left=0.42, right=0.08, top=_LEGEND_H + 0.06, bottom=0.42)
+        ax = _new_axes(1.7, left=0.42, right=0.08, top=_legend_top(legend) + 0.06, bottom=0.42)
     k = len(groups)
     step = 0.8 / k
     x = np.arange(1, 11, dtype=float)
@@ -714,7 +768,7 @@ def plot_stacked(
     bars = _in_order(bar_keys)
     options = _in_order(_strings(data, "option"))
     percent = _numbers(data, "percent", "stacked")
-    _percent_range(percent, "stacked", upper=None)
+    _percent_range(percent, "stacked", capped=False)
     table = _table(bar_keys, _strings(data, "option"), percent, bars, options)
     empty = np.isnan(table).all(axis=1)
     bar_label = {k: r for k, r in zip(bar_keys, row_labels, strict=True)}
@@ -747,7 +801,7 @@ def plot_stacked(
     height = pos
 
     owns = ax is None
-    ncol, legend_rows = _legend_layout(options, theme.FIG_WIDTH - 0.2)
+    ncol, legend_rows = _legend_layout(options, theme.FIG_WIDTH - 0.12)
     if ax is None:
         ax = _new_axes(
             height,
@@ -782,7 +836,7 @@ def plot_stacked(
     ax.yaxis.set_visible(False)
     _hide_x(ax)
     ax.spines["left"].set_visible(False)
-    _legend(ax, colors, options, owns, where="below", ncol=ncol)
+    _legend(ax, colors, options, owns, where="below", ncol=ncol if owns else None)
     return ax
 
 
@@ -876,13 +930,15 @@ def plot_invitation_flow(
     or an empty text.
     """
     stages = _stages(steps)
-    size = theme.TICK_SIZE
-    arrow_gap, v_gap, pad, margin = 0.24, 0.09, 0.07, 0.02
+    arrow_gap, v_gap, pad, margin = 0.2, 0.09, 0.05, 0.02
     width = theme.FIG_WIDTH
     if ax is not None:
         width = ax.get_position().width * ax.figure.get_figwidth()
     k = len(stages)
     box_w = (width - 2 * margin - (k - 1) * arrow_gap) / k
+    # Words are never broken: shrink the text (not below 6.5 pt) until the longest one fits.
+    longest = max(_text_width(w, 1.0) for stage in stages for s in stage for w in s.split())
+    size = max(6.5, min(theme.TICK_SIZE, (box_w - 2 * pad) / longest))
     texts = [[_wrap_to_width(s, box_w - 2 * pad, size) for s in stage] for stage in stages]
     box_h = max(_lines(t) for stage in texts for t in stage) * size * 1.25 / 72 + 2 * pad
     most = max(len(stage) for stage in stages)
@@ -937,7 +993,12 @@ def describe_means(data: pd.DataFrame) -> str:
         items = []
         for j, g in enumerate(groups):
             m = means[i, j]
-            value = _TEXT["no_answers"] if math.isnan(m) else f"{fmt.number(m, 1)} ({_n(ns[i, j])})"
+            if not math.isnan(m):
+                value = f"{fmt.number(m, 1)} ({_n(ns[i, j])})"
+            elif ns[i, j] > 0:
+                value = _TEXT["suppressed"]
+            else:
+                value = _TEXT["no_answers"]
             items.append(f"{_in_sentence(g)} {value}")
         parts.append(f"{c}: {', '.join(items)}.")
     return " ".join(parts)

@@ -92,7 +92,15 @@ TITLES = {
     "table11": TABLE11_TITLE,
     "grade_means": "Gemiddeld rapportcijfer, totaal en per dienst",
     "grade_distribution": "Verdeling van de rapportcijfers",
+    "grade_means_opdr": "Gemiddeld rapportcijfer van opdrachtgevers",
+    "grade_distribution_opdr": "Verdeling van de rapportcijfers van opdrachtgevers (afgerond)",
+    "map": "Herkomst van de cliënten naar provincie",
+    "donut": "Algemene tevredenheid van cliënten",
 }
+NOTE_ROUNDED = (
+    "Opdrachtgevers mogen een cijfer met een decimaal geven. In de verdeling hieronder zijn "
+    "die cijfers afgerond op hele getallen (7,5 telt als 8)."
+)
 
 #: Steps of the invitation flow diagram, in order.
 INVITATION_STEPS = (
@@ -100,7 +108,7 @@ INVITATION_STEPS = (
     "Controle op volledigheid en dubbelingen",
     "Uitnodiging per e-mail",
     "Herinnering",
-    "Eventueel extra herinnering of telefonische benadering",
+    ("Eventueel extra herinnering", "Telefonische benadering"),
     "Vragenlijst ingevuld",
 )
 
@@ -117,3 +125,28 @@ NORM_STATUS_TEXT = {
     "niet behaald": "voldoet niet aan de tevredenheidsnorm",
     "geen oordeel": "kan niet aan de tevredenheidsnorm worden getoetst, omdat geen cliënt een rapportcijfer gaf",
 }
+
+#: Words used in figures and their alt texts.
+FIGURE_TEXT = {
+    "multi_note": "Meer antwoorden mogelijk",
+    "bar_chart": "Staafdiagram",
+    "stacked_chart": "Gestapeld staafdiagram",
+    "donut_chart": "Ringdiagram",
+    "flow_chart": "Stroomschema",
+    "means": "gemiddeld rapportcijfer",
+    "grade_distribution": "verdeling van de rapportcijfers 1 tot en met 10, in procenten",
+    "single": "percentage per antwoord",
+    "multi": "percentage van de respondenten per antwoord, meer antwoorden mogelijk",
+    "stacked": "verdeling van de antwoorden in procenten",
+    "grade": "cijfer",
+    "no_answers": "geen antwoorden",
+    "suppressed": "niet getoond wegens te weinig antwoorden",
+    "steps": "stappen",
+    "and": "en",
+    "or": "of",
+}
+
+#: Options outside an ordered scale (drawn grey, not counted in aspect scores).
+NEUTRAL_OPTIONS = frozenset(
+    {"geen mening", "weet niet", "weet ik niet", "niet van toepassing", "n.v.t.", "nvt"}
+)

@@ -245,3 +245,147 @@ def promotor_score(answers: pd.Series, *, promoter: Iterable[int] = (1,)) -> flo
         return math.nan
     hits = int(values.isin(list(promoter)).sum())
     return round_half_up(Fraction(100 * hits, len(values)), 1)
+
+
+# ---- questionnaire items ---------------------------------------------------------------
+#: Answer codes from this value up mean "no opinion" (geen mening, weet ik niet): they are
+#: shown in figures but do not count towards an aspect score.
+NO_OPINION_FROM = 9
+
+
+def choice_distribution(values: pd.Series, options: dict[int, str]) -> pd.DataFrame:
+    """Share of each answer option among those who answered a single-choice or scale item.
+
+    Returns one row per option in codebook order: ``code, option, count, percent`` and the
+    number who answered in ``n`` (percent is 0 for every option when n is 0). Codes that
+    are not options are not counted (validation rejects them before this point).
+    """
+    answered = pd.Series(values, dtype=float).dropna()
+    counts = answered.value_counts()
+    codes = list(options)
+    count = np.array([int(counts.get(float(c), 0)) for c in codes])
+    n = int(count.sum())
+    return pd.DataFrame(
+        {
+            "code": codes,
+            "option": [options[c] for c in codes],
+            "count": count,
+            "percent": count * 100.0 / n if n else np.zeros(len(codes)),
+            "n": n,
+        }
+    )
+
+
+def multi_distribution(
+    frame: pd.DataFrame, options: dict[int, str], columns: list[str]
+) -> pd.DataFrame:
+    """Share of respondents choosing each option of a multiple-choice item.
+
+    ``columns`` are the item's 0/1 columns in option order; a respondent counts as having
+    answered when any column is filled. Percentages are of respondents and may sum past 100.
+    """
+    _require(frame, columns, "multi_distribution")
+    part = frame[columns].astype(float)
+    answered = part.notna().any(axis=1)
+    n = int(answered.sum())
+    chosen = (part[answered] == 1).sum(axis=0).to_numpy().astype(int)
+    codes = list(options)
+    return pd.DataFrame(
+        {
+            "code": codes,
+            "option": [options[c] for c in codes],
+            "count": chosen,
+            "percent": chosen * 100.0 / n if n else np.zeros(len(codes)),
+            "n": n,
+        }
+    )
+
+
+def matrix_distribution(
+    frame: pd.DataFrame, rows: dict[str, str], options: dict[int, str], prefix: str
+) -> pd.DataFrame:
+    """:func:`choice_distribution` for every row of a matrix item (columns ``<prefix>_<row>``).
+
+    Returns ``row_id, row, code, option, count, percent, n`` with n per row.
+    """
+    parts = []
+    for key, label in rows.items():
+        dist = choice_distribution(frame[f"{prefix}_{key}"], options)
+        parts.append(dist.assign(row_id=key, row=label))
+    return pd.concat(parts, ignore_index=True)[
+        ["row_id", "row", "code", "option", "count", "percent", "n"]
+    ]
+
+
+def matrix_means(frame: pd.DataFrame, rows: dict[str, str], prefix: str) -> pd.DataFrame:
+    """Mean of each row of a matrix of grades (e.g. aspects graded 1-10): ``row_id, label, mean, n``."""
+    out = []
+    for key, label in rows.items():
+        values = pd.Series(frame[f"{prefix}_{key}"], dtype=float).dropna()
+        out.append(
+            {"row_id": key, "label": label, "mean": mean_grade(values), "n": int(values.size)}
+        )
+    return pd.DataFrame(out, columns=["row_id", "label", "mean", "n"])
+
+
+def scale_score(values: pd.Series, options: dict[int, str]) -> tuple[float, int]:
+    """Mean position on an ordered scale, 100 = most positive option, 0 = most negative.
+
+    Options are ordered as in the codebook (most positive first); codes from
+    :data:`NO_OPINION_FROM` up do not count. Returns (score, n); score is NaN when n is 0.
+    """
+    ordered = [c for c in options if c < NO_OPINION_FROM]
+    if len(ordered) < 2:
+        raise ValueError(f"scale needs at least two opinion codes, has {ordered}")
+    position = {
+        float(c): 100.0 * (len(ordered) - 1 - i) / (len(ordered) - 1) for i, c in enumerate(ordered)
+    }
+    answered = pd.Series(values, dtype=float).dropna()
+    scored = answered[answered.isin(list(position))].map(position)
+    return (float(scored.mean()) if len(scored) else math.nan), int(len(scored))
+
+
+def relative_strengths(
+    own: pd.DataFrame,
+    bench: pd.DataFrame,
+    aspects: dict[str, tuple[str, dict[int, str]]],
+    *,
+    min_answers: int,
+) -> pd.DataFrame:
+    """Aspects ranked by how much better the provider scores than all providers.
+
+    ``aspects`` maps an answer column to (label, scale options). For each column with at
+    least ``min_answers`` answers from the provider, the difference ``own - benchmark`` of
+    :func:`scale_score` is computed; the result is sorted from relatively strongest down
+    (ties keep codebook order). Columns: ``column, label, score, benchmark, difference, n``.
+    """
+    rows = []
+    for column, (label, options) in aspects.items():
+        if column not in own.columns:
+            continue
+        score, n = scale_score(own[column], options)
+        if n < min_answers or math.isnan(score):
+            continue
+        bscore, _ = scale_score(bench[column], options)
+        rows.append(
+            {
+                "column": column,
+                "label": label,
+                "score": score,
+                "benchmark": bscore,
+                "difference": score - bscore,
+                "n": n,
+            }
+        )
+    out = pd.DataFrame(rows, columns=["column", "label", "score", "benchmark", "difference", "n"])
+    return out.sort_values("difference", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def province_counts(persons: pd.DataFrame) -> pd.DataFrame:
+    """Clients in the netto steekproef per province: ``province, count`` (largest first)."""
+    _require(persons, ("group", "netto", "province"), "province_counts")
+    clients = persons[(persons["group"] == labels.GROUP_CLIENT) & persons["netto"].astype(bool)]
+    counts = clients["province"].dropna().value_counts()
+    return pd.DataFrame(
+        {"province": counts.index.astype(str), "count": counts.to_numpy().astype(int)}
+    )

@@ -292,7 +292,8 @@ def build_sidecar(manifest: dict, found: list[dict], formats: Sequence[str], nam
         if e.get("suppressed"):
             suppressed.append(e)
             continue
-        entries.append({"number": numbers.get((e["kind"], e["id"])), **e})
+        number = numbers.get((e["kind"], e["id"]))
+        entries.append({**e, "number": number} if e["kind"] != "cover" else e)
     return {
         "provider": manifest.get("provider"),
         "period": manifest.get("period"),
@@ -301,6 +302,7 @@ def build_sidecar(manifest: dict, found: list[dict], formats: Sequence[str], nam
         "sections": [{"number": f["number"], "title": f["title"], "level": f["level"]} for f in found if f["type"] == "heading"],
         "figures": [e for e in entries if e["kind"] == "figure"],
         "tables": [e for e in entries if e["kind"] == "table"],
+        "cover": [e for e in entries if e["kind"] == "cover"],
         "suppressed": suppressed,
         "files": {f: f"{name}.{f}" for f in formats},
     }

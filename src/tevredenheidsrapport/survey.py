@@ -58,6 +58,21 @@ class Survey:
             for pid in self.dataset.providers.index
         }
 
+    @cached_property
+    def _answers(self) -> dict[str, pd.DataFrame]:
+        """Benchmark answers: completed questionnaires of all providers, per codebook."""
+        return {cid: answers_of(self, self.dataset.persons, cid) for cid in self.dataset.responses}
+
+    def answers(self, codebook_id: str) -> pd.DataFrame:
+        """Completed questionnaires of all providers for one codebook (the benchmark)."""
+        return self._answers[codebook_id]
+
+    def precompute(self) -> Survey:
+        """Compute every shared aggregate now (before forking batch workers); returns self."""
+        _ = self.persons_by_provider, self.benchmark_means, self.benchmark_grade_distribution
+        _ = self.table11, self._answers
+        return self
+
     def provider_ids(self) -> list[str]:
         """Every provider of the period, in file order."""
         return [str(p) for p in self.dataset.providers.index]
@@ -89,3 +104,22 @@ def put_survey(data: str | Path, survey: Survey) -> None:
 def group_label(provider_name: str, benchmark: bool) -> str:
     """Legend label of the provider or of the benchmark."""
     return labels.ALLE_DEELNEMERS if benchmark else provider_name
+
+
+def _completed_ids(persons: pd.DataFrame, codebook_id: str) -> pd.Index:
+    """Ids of persons in the netto steekproef who completed the questionnaire of a codebook."""
+    sel = (
+        persons["netto"].astype(bool)
+        & persons["ingevuld"].astype(bool)
+        & (persons["codebook"] == codebook_id)
+    )
+    return pd.Index(persons.loc[sel, "person_id"].astype(str))
+
+
+def answers_of(survey: Survey, persons: pd.DataFrame, codebook_id: str) -> pd.DataFrame:
+    """Response rows of the completed questionnaires among ``persons`` for one codebook."""
+    frame = survey.dataset.responses.get(codebook_id)
+    if frame is None:
+        raise KeyError(f"codebook {codebook_id} wordt in deze meetperiode niet gebruikt")
+    ids = _completed_ids(persons, codebook_id)
+    return frame.loc[frame.index.intersection(ids)]

@@ -1,8 +1,9 @@
 """The look of every figure, in one place: colours, font, sizes and byte-stable SVG output.
 
 :func:`apply` sets matplotlib's rcParams once (seaborn's ``white`` style and ``paper``
-context as the base, then our overrides). Plot functions in :mod:`figures` call it
-themselves, so a caller never has to, but a notebook may call it first to choose its backend.
+context as the base, then our overrides). :func:`new_figure`, which every plot function uses
+when it is not given an Axes, calls it, so a caller need not; call it yourself before making
+your own Axes for the plot functions, so those get the look too.
 
 Determinism: the font is pinned to DejaVu Sans (ships with matplotlib) instead of seaborn's
 "Arial if installed" fallback list, so the output does not depend on the machine's fonts;
@@ -116,6 +117,8 @@ def _rc() -> dict[str, object]:
             "savefig.bbox": "standard",
             "savefig.facecolor": "white",
             "pdf.fonttype": 42,
+            # Labels come from data (provider names, answer texts): a "$" must stay a "$".
+            "text.parse_math": False,
             **_SVG_RC,
         }
     )
@@ -131,13 +134,19 @@ def apply(*, backend: str | None = "agg", force: bool = False) -> None:
     """Set the rcParams of our look (and select ``backend``), once.
 
     Idempotent: later calls do nothing unless ``force``. ``backend=None`` keeps the current
-    backend (a notebook's inline one); our figures draw on an Agg canvas either way.
+    backend. The backend is not switched while pyplot figures are open (switching would close
+    them, e.g. in a notebook); our figures draw on their own Agg canvas either way.
     """
     global _applied
     if _applied and not force:
         return
     if backend is not None:
-        matplotlib.use(backend)
+        current = matplotlib.get_backend(auto_select=False)
+        if current is None or current.lower() != backend.lower():
+            import matplotlib.pyplot as plt  # seaborn has imported it already
+
+            if not plt.get_fignums():
+                matplotlib.use(backend)
     matplotlib.rcParams.update(RC)
     _applied = True
 
@@ -195,6 +204,6 @@ def save_svg(fig: Figure | Axes, path: str | os.PathLike[str]) -> Path:
 
 def close(fig: Figure) -> None:
     """Release ``fig``; also drops it from pyplot if a caller made it there."""
-    import matplotlib.pyplot as plt  # seaborn imports pyplot anyway; kept local for clarity
+    import matplotlib.pyplot as plt
 
     plt.close(fig)

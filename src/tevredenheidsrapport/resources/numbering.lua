@@ -9,6 +9,11 @@ Quarto (filters: in _quarto.yml), so both number alike.
   div.rtable         -> caption "tabel 2.1 ..." (per chapter)
 Headings with class "unnumbered" are left alone. The caption is the div's first child with
 class "rcaption"; the number goes in front of it, in a span.rnum.
+
+Before numbering, divs and spans with class "when" are kept only when the condition named in
+their "if" attribute is true in the document metadata "tevreden-when" (the report's cells
+set it from the data), so narrative that applies only to some providers stays plain markdown
+in the .qmd. An unknown condition is an error, not a silent omission.
 ]]
 
 local counters = { 0, 0, 0, 0, 0, 0 }
@@ -75,7 +80,37 @@ local function walk_blocks(blocks)
   end
 end
 
+local function condition(el, conditions)
+  local name = el.attributes["if"]
+  if name == nil then error("class 'when' needs an 'if' attribute") end
+  local value = conditions[name]
+  if value == nil then error("unknown condition '" .. name .. "' in a 'when' block") end
+  return value == true
+end
+
+local function filter_conditions(doc)
+  local meta = doc.meta["tevreden-when"] or {}
+  local conditions = {}
+  for k, v in pairs(meta) do conditions[k] = (v == true) end
+  local keep = {
+    Div = function(el)
+      if has_class(el, "when") then
+        if condition(el, conditions) then return el.content end
+        return {}
+      end
+    end,
+    Span = function(el)
+      if has_class(el, "when") then
+        if condition(el, conditions) then return el.content end
+        return {}
+      end
+    end,
+  }
+  return doc:walk(keep)
+end
+
 function Pandoc(doc)
+  doc = filter_conditions(doc)
   walk_blocks(doc.blocks)
   return doc
 end
