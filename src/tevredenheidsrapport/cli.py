@@ -60,7 +60,10 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
+    import json
+
     from .batch import render_batch
+    from .fsutil import atomic_write
 
     result = render_batch(
         args.data,
@@ -68,8 +71,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
         settings=_settings(args),
         formats=_formats(args.format),
         providers=args.provider or None,
+        work_root=args.work,
         progress=not args.quiet,
+        force=args.force,
+        jobs=args.jobs,
+        dask=args.dask,
     )
+    if args.stats:
+        atomic_write(args.stats, json.dumps(result.stats(), indent=1) + "\n")
     print(result.summary())
     return EXIT_OK if result.ok else EXIT_FAILED
 
@@ -91,6 +100,20 @@ def cmd_notebook(args: argparse.Namespace) -> int:
     nb = load_qmd(args.template)
     atomic_write(args.out, nbformat.writes(nb))
     print(f"notebook geschreven: {args.out} (open het in Jupyter; pas de cel 'parameters' aan)")
+    return EXIT_OK
+
+
+def cmd_companion(args: argparse.Namespace) -> int:
+    from .render import render_notebook
+
+    template = Path(args.notebook)
+    if not template.exists():
+        template = config.PROJECT_ROOT / "notebooks" / f"{args.notebook}.qmd"
+    if not template.exists():
+        raise ConfigError(f"notebook {args.notebook} niet gevonden (kies bv. datakwaliteit of overzicht)")
+    out = Path(args.out) / f"{template.stem}.html"
+    render_notebook(template, {"data": str(Path(args.data).resolve())}, out)
+    print(f"html: {out}")
     return EXIT_OK
 
 
@@ -121,6 +144,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="map van een meetperiode, of een map met meetperiodes")
     p.add_argument("--provider", action="append", help="alleen deze dienstverlener (herhaalbaar)")
     p.add_argument("--quiet", action="store_true", help="geen voortgangsbalk")
+    p.add_argument(
+        "--force", action="store_true", help="ook ongewijzigde rapporten opnieuw renderen"
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="N",
+        help="aantal werkprocessen (standaard: alle kernen)",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="SCHEDULER",
+        help="render op een Dask-cluster: 'local' of een adres zoals tcp://host:8786",
+    )
+    p.add_argument(
+        "--work",
+        default="_work",
+        help="map voor tussenbestanden per dienstverlener (standaard: _work)",
+    )
+    p.add_argument(
+        "--stats", metavar="BESTAND", help="schrijf metingen (tijd, geheugen per rapport) als JSON"
+    )
     settings_args(p)
     p.set_defaults(func=cmd_batch)
 
@@ -129,6 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=2025, help="startwaarde van de toevalsgenerator")
     p.add_argument("--providers", type=int, default=None, help="aantal dienstverleners (standaard: de vaste demoset)")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("companion", help="voer een notebook uit notebooks/ uit (datakwaliteit, overzicht) naar HTML")
+    p.add_argument("notebook", help="naam (datakwaliteit, overzicht) of pad van een .qmd")
+    p.add_argument("--data", required=True, help="map van de meetperiode")
+    p.add_argument("--out", default="_output/notebooks", help="doelmap (standaard: _output/notebooks)")
+    p.set_defaults(func=cmd_companion)
 
     p = sub.add_parser("notebook", help="schrijf report_template.qmd als Jupyter-notebook")
     p.add_argument("--template", default=str(config.TEMPLATE))

@@ -69,3 +69,14 @@ def typst_string(text: object) -> str:
     s = "".join(ch for ch in str(text) if ch not in _CONTROL)
     s = " ".join(s.split())
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def table(frame, *, align: str | None = None) -> Md:
+    """A pipe table of a small DataFrame (cells escaped); ``align`` per column: l, r or c."""
+    cols = [str(c) for c in frame.columns]
+    align = align or "".join("r" if frame[c].dtype.kind in "iuf" else "l" for c in frame.columns)
+    marks = {"l": ":--", "r": "--:", "c": ":-:"}
+    lines = ["| " + " | ".join(escape(c) for c in cols) + " |", "|" + "|".join(marks[a] for a in align) + "|"]
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(escape(v) for v in row) + " |")
+    return Md("\n".join(lines))

@@ -306,3 +306,24 @@ def build_sidecar(manifest: dict, found: list[dict], formats: Sequence[str], nam
         "suppressed": suppressed,
         "files": {f: f"{name}.{f}" for f in formats},
     }
+
+
+def render_notebook(
+    template: str | Path,
+    parameters: dict,
+    out_path: str | Path,
+    *,
+    work_root: str | Path = "_work",
+) -> Path:
+    """Execute a companion notebook (a .qmd under ``notebooks/``) and write it as HTML.
+
+    The same machinery as a report: papermill injects ``parameters``, the cells run
+    in-process, Pandoc writes a self-contained HTML file (atomically). Returns its path.
+    """
+    template = Path(template)
+    work_dir = (Path(work_root) / "notebooks" / safe_name(template.stem)).resolve()
+    nb = execute(template_notebook(template), {**parameters, "work_dir": str(work_dir)}, work_dir, template.stem)
+    markdown, _ = assemble(nb)
+    ast_json = json.dumps(to_ast(markdown, work_dir))
+    title = nb.metadata.get("quarto", {}).get("title", template.stem)
+    return atomic_write(out_path, write_html(ast_json, work_dir, str(title)))
