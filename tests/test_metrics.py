@@ -7,34 +7,42 @@ from fractions import Fraction
 
 import pandas as pd
 import pytest
-
 from conftest import grades_with_sum, persons_frame
+
 from tevredenheidsrapport import fmt, labels, metrics
 from tevredenheidsrapport.config import Norm
 
-C, O = labels.GROUP_CLIENT, labels.GROUP_OPDRACHTGEVER
+C, OG = labels.GROUP_CLIENT, labels.GROUP_OPDRACHTGEVER
 
 # The seed tables 1.1, one spec per seed report. Grades are built to the sums that give the
 # printed means; rows outside the netto steekproef (``dropped``) must not count anywhere.
 SEEDS = {
     "000": [
-        {"group": C, "dienst": 11, "netto": 452, "grades": grades_with_sum(109, 785), "dropped": 12},
-        {"group": O, "netto": 80, "grades": [6.5] * 24 + [9.0] * 2},
+        {
+            "group": C,
+            "dienst": 11,
+            "netto": 452,
+            "grades": grades_with_sum(109, 785),
+            "dropped": 12,
+        },
+        {"group": OG, "netto": 80, "grades": [6.5] * 24 + [9.0] * 2},
     ],
-    "001": [{"group": C, "dienst": 11, "netto": 26, "grades": grades_with_sum(8, 65), "dropped": 3}],
+    "001": [
+        {"group": C, "dienst": 11, "netto": 26, "grades": grades_with_sum(8, 65), "dropped": 3}
+    ],
     "002": [
         {"group": C, "dienst": 8, "netto": 8, "grades": [8, 8, 8]},
         {"group": C, "dienst": 9, "netto": 8, "grades": [10, 10, 10], "dropped": 1},
     ],
     "003": [
         {"group": C, "dienst": 1, "netto": 8, "grades": [8, 8, 8, 9]},
-        {"group": O, "netto": 2, "grades": []},
+        {"group": OG, "netto": 2, "grades": []},
     ],
     "004": [
         {"group": C, "dienst": 5, "netto": 83, "grades": grades_with_sum(34, 297)},
         {"group": C, "dienst": 9, "netto": 51, "grades": grades_with_sum(25, 196)},
         {"group": C, "dienst": 10, "netto": 8, "grades": grades_with_sum(4, 34)},
-        {"group": O, "netto": 1, "grades": [7.0]},
+        {"group": OG, "netto": 1, "grades": [7.0]},
     ],
 }
 
@@ -69,12 +77,16 @@ def shown_grade(row: pd.Series) -> str:
 @pytest.fixture(scope="module")
 def tables(settings):
     return {
-        seed: metrics.table11(persons_frame(f"seed{seed}", spec), publication=settings.publication, min_answers=3)
+        seed: metrics.table11(
+            persons_frame(f"seed{seed}", spec), publication=settings.publication, min_answers=3
+        )
         for seed, spec in SEEDS.items()
     }
 
 
-@pytest.mark.parametrize("seed,row,netto,ingevuld,respons,cijfer,publ", EXPECTED, ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    "seed,row,netto,ingevuld,respons,cijfer,publ", EXPECTED, ids=lambda v: str(v)
+)
 def test_seed_table_rows(tables, seed, row, netto, ingevuld, respons, cijfer, publ):
     table = tables[seed]
     key = table["dienst"] == row if isinstance(row, int) else table["label"] == row
@@ -89,17 +101,25 @@ def test_seed_table_rows(tables, seed, row, netto, ingevuld, respons, cijfer, pu
 def test_seed_tables_have_exactly_the_expected_rows(tables):
     for seed, table in tables.items():
         expected = [row for s, row, *_ in EXPECTED if s == seed]
-        got = [d if d is not pd.NA else label for d, label in zip(table["dienst"], table["label"], strict=True)]
+        got = [
+            d if d is not pd.NA else label
+            for d, label in zip(table["dienst"], table["label"], strict=True)
+        ]
         assert got == expected
 
 
 def test_total_is_mean_over_respondents_not_of_service_means():
-    frame = persons_frame("p", [
-        {"group": C, "dienst": 1, "netto": 3, "grades": [8, 8, 8]},
-        {"group": C, "dienst": 2, "netto": 1, "grades": [4]},
-    ])
+    frame = persons_frame(
+        "p",
+        [
+            {"group": C, "dienst": 1, "netto": 3, "grades": [8, 8, 8]},
+            {"group": C, "dienst": 2, "netto": 1, "grades": [4]},
+        ],
+    )
     means = metrics.means_by_service(frame)
-    assert means.loc[means["label"] == "Totaal", "mean"].item() == 7.0  # (24 + 4) / 4, not (8 + 4) / 2
+    assert (
+        means.loc[means["label"] == "Totaal", "mean"].item() == 7.0
+    )  # (24 + 4) / 4, not (8 + 4) / 2
 
 
 def test_half_up_rounding_of_exact_means():
@@ -112,7 +132,18 @@ def test_half_up_rounding_of_exact_means():
 
 def test_grade_distribution_rounds_decimals_and_sums_to_100():
     dist = metrics.grade_distribution(pd.Series([7.5, 7.4, 8.0, 10.0]))
-    assert dist.set_index("grade")["count"].to_dict() == {1: 0, 2: 0, 3: 0, 4: 0, 5: 0, 6: 0, 7: 1, 8: 2, 9: 0, 10: 1}
+    assert dist.set_index("grade")["count"].to_dict() == {
+        1: 0,
+        2: 0,
+        3: 0,
+        4: 0,
+        5: 0,
+        6: 0,
+        7: 1,
+        8: 2,
+        9: 0,
+        10: 1,
+    }
     assert dist["percent"].sum() == pytest.approx(100.0)
     assert dist["n"].iloc[0] == 4
 
@@ -137,7 +168,9 @@ def test_norm_outcome(grades, status):
 
 def test_norm_compares_printed_means():
     # 6,45 is printed 6,5 and meets the norm
-    frame = persons_frame("p", [{"group": C, "dienst": 1, "netto": 20, "grades": grades_with_sum(20, 129)}])
+    frame = persons_frame(
+        "p", [{"group": C, "dienst": 1, "netto": 20, "grades": grades_with_sum(20, 129)}]
+    )
     assert metrics.norm_outcome(frame, Norm()).status == "behaald"
 
 

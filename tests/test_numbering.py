@@ -20,9 +20,17 @@ def test_numbers_follow_the_chapters_that_exist(tmp_path):
     ast = render.to_ast(doc(("a", 1, 1), ("b", 2, 0), ("c", 0, 1)), tmp_path)
     found = [(f["type"], f.get("id") or f["title"], f["number"]) for f in render.outline(ast)]
     assert found == [
-        ("heading", "a", "1"), ("heading", "Sub", "1.1"), ("figure", "a-0", "1.1"), ("table", "a-0", "1.1"),
-        ("heading", "b", "2"), ("heading", "Sub", "2.1"), ("figure", "b-0", "2.1"), ("figure", "b-1", "2.2"),
-        ("heading", "c", "3"), ("heading", "Sub", "3.1"), ("table", "c-0", "3.1"),
+        ("heading", "a", "1"),
+        ("heading", "Sub", "1.1"),
+        ("figure", "a-0", "1.1"),
+        ("table", "a-0", "1.1"),
+        ("heading", "b", "2"),
+        ("heading", "Sub", "2.1"),
+        ("figure", "b-0", "2.1"),
+        ("figure", "b-1", "2.2"),
+        ("heading", "c", "3"),
+        ("heading", "Sub", "3.1"),
+        ("table", "c-0", "3.1"),
     ]
 
 

@@ -37,7 +37,8 @@ def rendered(demo_2025, settings, tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
     work = tmp_path_factory.mktemp("work")
     results = {
-        pid: render.render_report(pid, demo_2025, out, settings=settings, work_root=work) for pid in PROVIDERS
+        pid: render.render_report(pid, demo_2025, out, settings=settings, work_root=work)
+        for pid in PROVIDERS
     }
     return results
 
@@ -64,7 +65,12 @@ def test_default_parameters_point_at_demo_data(demo_2025):
 
 
 def test_papermill_injects_parameters_after_the_parameters_cell(demo_2025, settings, tmp_path):
-    params = {"provider": "werkpad-noord", "data": str(demo_2025), "params_file": "", "work_dir": str(tmp_path)}
+    params = {
+        "provider": "werkpad-noord",
+        "data": str(demo_2025),
+        "params_file": "",
+        "work_dir": str(tmp_path),
+    }
     nb = render.execute(render.template_notebook(), params, tmp_path, "werkpad-noord")
     tags = [c.metadata.get("tags", []) for c in nb.cells]
     i = next(i for i, t in enumerate(tags) if "parameters" in t)
@@ -119,7 +125,11 @@ def test_figures_and_tables_numbered_per_chapter(rendered, pid):
 
 def test_pdf_has_cover_contents_and_page_numbers(rendered):
     pages = pdf_text(rendered["werkpad-noord"].outputs["pdf"])
-    assert "Werkpad Noord" in pages[0] and "meetperiode" in pages[0] and "Definitief rapport" in pages[0]
+    assert (
+        "Werkpad Noord" in pages[0]
+        and "meetperiode" in pages[0]
+        and "Definitief rapport" in pages[0]
+    )
     toc = next(p for p in pages if "Inhoudsopgave" in p)
     assert re.search(r"Inleiding\s*\.+\s*1", toc)
     # body pages carry their number in the footer
@@ -131,7 +141,12 @@ def test_sidecar_content(rendered):
     assert sidecar["provider"] == {"id": "werkpad-noord", "name": "Werkpad Noord"}
     kinds = [r["kind"] for r in sidecar["table11"]]
     assert kinds[-2:] == ["totaal", "opdrachtgevers"] and kinds.count("dienst") == 2
-    assert sidecar["norm"]["status"] in ("behaald", "behaald na correctie", "niet behaald", "geen oordeel")
+    assert sidecar["norm"]["status"] in (
+        "behaald",
+        "behaald na correctie",
+        "niet behaald",
+        "geen oordeel",
+    )
     fig = {f["id"]: f for f in sidecar["figures"]}
     total = next(r for r in sidecar["table11"] if r["kind"] == "totaal")
     assert fig["cijfer-gemiddeld"]["n"] == total["ingevuld"]
@@ -148,7 +163,10 @@ def test_no_grade_shown_without_answers(rendered):
     assert {s["id"] for s in sidecar["suppressed"]} >= {"cijfer-gemiddeld", "cijfer-verdeling"}
     html = rendered["werkvonk"].outputs["html"].read_text(encoding="utf-8")
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S):
-        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+        cells = [
+            re.sub(r"<[^>]+>", "", c).strip()
+            for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+        ]
         if len(cells) == 6 and cells[0] in ("Totaal", "Totaal opdrachtgevers"):
             assert cells[4] in ("–", "*") or cells[4] != "0,0"
             assert cells[4] != "0,0"
@@ -166,7 +184,13 @@ def test_html_has_no_unreplaced_placeholders_or_space_before_question_mark(rende
 def test_rendering_is_deterministic(demo_2025, settings, tmp_path):
     outs = []
     for i in range(2):
-        r = render.render_report("koersmakers", demo_2025, tmp_path / f"o{i}", settings=settings, work_root=tmp_path / f"w{i}")
+        r = render.render_report(
+            "koersmakers",
+            demo_2025,
+            tmp_path / f"o{i}",
+            settings=settings,
+            work_root=tmp_path / f"w{i}",
+        )
         outs.append({k: p.read_bytes() for k, p in r.outputs.items()})
     assert outs[0] == outs[1]
 
@@ -179,7 +203,14 @@ def test_failing_report_names_provider_and_leaves_notebook(demo_2025, settings, 
         encoding="utf-8",
     )
     with pytest.raises(RenderError, match="werkpad-noord.*kapot"):
-        render.render_report("werkpad-noord", demo_2025, tmp_path / "out", settings=settings, template=qmd, work_root=tmp_path / "w")
+        render.render_report(
+            "werkpad-noord",
+            demo_2025,
+            tmp_path / "out",
+            settings=settings,
+            template=qmd,
+            work_root=tmp_path / "w",
+        )
     assert list((tmp_path / "w").rglob("report.ipynb"))
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
@@ -199,12 +230,30 @@ def test_cli_help(command, capsys):
     assert "usage" in capsys.readouterr().out
 
 
-@pytest.mark.skipif(shutil.which("quarto") is None, reason="Quarto is not installed on this machine")
+@pytest.mark.skipif(
+    shutil.which("quarto") is None, reason="Quarto is not installed on this machine"
+)
 def test_quarto_renders_the_same_template(demo_2025, tmp_path):
     proc = subprocess.run(
-        ["quarto", "render", str(config.TEMPLATE), "--to", "html", "-P", "provider:werkpad-noord", "-P", f"data:{demo_2025}",
-         "-P", f"work_dir:{tmp_path}", "--output-dir", str(tmp_path / "q")],
-        capture_output=True, text=True, cwd=config.PROJECT_ROOT, check=False,
+        [
+            "quarto",
+            "render",
+            str(config.TEMPLATE),
+            "--to",
+            "html",
+            "-P",
+            "provider:werkpad-noord",
+            "-P",
+            f"data:{demo_2025}",
+            "-P",
+            f"work_dir:{tmp_path}",
+            "--output-dir",
+            str(tmp_path / "q"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=config.PROJECT_ROOT,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
 
@@ -214,7 +263,9 @@ def shapes(demo_data, settings, tmp_path_factory):
     out = tmp_path_factory.mktemp("shapes")
     work = tmp_path_factory.mktemp("shapes-work")
     return {
-        (period, pid): render.render_report(pid, demo_data / period, out / period, settings=settings, work_root=work)
+        (period, pid): render.render_report(
+            pid, demo_data / period, out / period, settings=settings, work_root=work
+        )
         for period, pid, _ in SHAPES
     }
 
@@ -232,7 +283,9 @@ def test_every_shape_renders_exactly_what_the_sidecar_lists(shapes, settings, ke
     pdf = " ".join(" ".join(pdf_text(result.outputs["pdf"])).split())
     k = settings.privacy.min_answers
     # chapters and sections, in order, in both formats
-    assert re.findall(r'<h[123][^>]*data-number="([\d.]+)"', html) == [s["number"] for s in sidecar["sections"]]
+    assert re.findall(r'<h[123][^>]*data-number="([\d.]+)"', html) == [
+        s["number"] for s in sidecar["sections"]
+    ]
     pos = 0
     for s in sidecar["sections"]:
         found = pdf.find(f"{s['number']} {s['title']}", pos)
@@ -240,12 +293,14 @@ def test_every_shape_renders_exactly_what_the_sidecar_lists(shapes, settings, ke
         pos = found
     # figures and tables, in order, in both formats, each with enough answers
     numbered = re.findall(r'class="(rfigure|rtable)"[^>]*data-number="([\d.]+)"', html)
-    listed = [("rfigure", f["number"]) for f in sidecar["figures"]] + [("rtable", t["number"]) for t in sidecar["tables"]]
+    listed = [("rfigure", f["number"]) for f in sidecar["figures"]] + [
+        ("rtable", t["number"]) for t in sidecar["tables"]
+    ]
     assert sorted(numbered) == sorted(listed)
     captions = re.findall(r"(fig\.|tabel) (\d+\.\d+)", visible_text(html))
     assert len(captions) == len(listed)
     pdf_captions = re.findall(r"(fig\.|tabel) (\d+\.\d+) ", pdf)
-    assert pdf_captions[-len(captions):] == captions or pdf_captions == captions
+    assert pdf_captions[-len(captions) :] == captions or pdf_captions == captions
     for f in sidecar["figures"]:
         assert f.get("n") is None or f["n"] >= k
     for n in re.findall(r'data-n="(\d+)"', html):
@@ -262,16 +317,30 @@ def test_every_shape_renders_exactly_what_the_sidecar_lists(shapes, settings, ke
 
 
 def test_chapters_follow_the_data(shapes):
-    titles = {key: [s["title"] for s in r.sidecar["sections"] if s["level"] == 1] for key, r in shapes.items()}
+    titles = {
+        key: [s["title"] for s in r.sidecar["sections"] if s["level"] == 1]
+        for key, r in shapes.items()
+    }
     assert "Opdrachtgevers" in titles[("2025", "taalkade-oost")]
-    assert "Opdrachtgevers" not in titles[("2025", "duo-loopbaan")]  # one respondent: no chapter of notes about them
-    subs = {key: [s["title"] for s in r.sidecar["sections"] if s["level"] == 2] for key, r in shapes.items()}
-    assert "Inburgeren" in subs[("2025", "taalkade-oost")] and "Contact" not in subs[("2025", "taalkade-oost")]
+    assert (
+        "Opdrachtgevers" not in titles[("2025", "duo-loopbaan")]
+    )  # one respondent: no chapter of notes about them
+    subs = {
+        key: [s["title"] for s in r.sidecar["sections"] if s["level"] == 2]
+        for key, r in shapes.items()
+    }
+    assert (
+        "Inburgeren" in subs[("2025", "taalkade-oost")]
+        and "Contact" not in subs[("2025", "taalkade-oost")]
+    )
     assert "Inburgeren" not in subs[("2025", "baankracht-zuid")]
-    assert "Inburgeren" in subs[("2025", "taalwerk-zuid")] and "Contact" in subs[("2025", "taalwerk-zuid")]
+    assert (
+        "Inburgeren" in subs[("2025", "taalwerk-zuid")]
+        and "Contact" in subs[("2025", "taalwerk-zuid")]
+    )
     assert any("Typering" in t for t in subs[("2021", "taalwerk-zuid")])
     assert not any("Typering" in t for t in subs[("2025", "baankracht-zuid")])
-    for key, r in shapes.items():
+    for key in shapes:
         assert titles[key][-1] == "Contactgegevens"
 
 

@@ -47,8 +47,13 @@ def status_counts(dataset: Dataset) -> pd.DataFrame:
 def completion(dataset: Dataset) -> pd.DataFrame:
     """Per questionnaire: netto, responded, completed, and response (%)."""
     p = dataset.persons[dataset.persons["netto"].astype(bool)]
-    out = p.groupby("questionnaire").agg(netto=("person_id", "size"), gestart=("responded", "sum"), ingevuld=("ingevuld", "sum"))
-    out["respons (%)"] = [fmt.number(metrics.response_rate(i, n)) for i, n in zip(out["ingevuld"], out["netto"], strict=True)]
+    out = p.groupby("questionnaire").agg(
+        netto=("person_id", "size"), gestart=("responded", "sum"), ingevuld=("ingevuld", "sum")
+    )
+    out["respons (%)"] = [
+        fmt.number(metrics.response_rate(i, n))
+        for i, n in zip(out["ingevuld"], out["netto"], strict=True)
+    ]
     return out.reset_index().rename(columns={"questionnaire": "vragenlijst"})
 
 
@@ -56,12 +61,22 @@ def item_missing(dataset: Dataset) -> pd.DataFrame:
     """Per codebook item: answered by how many of the completed questionnaires (routing explains gaps)."""
     rows = []
     for cid, frame in dataset.responses.items():
-        done = dataset.persons[dataset.persons["ingevuld"].astype(bool) & (dataset.persons["codebook"] == cid)]
+        done = dataset.persons[
+            dataset.persons["ingevuld"].astype(bool) & (dataset.persons["codebook"] == cid)
+        ]
         part = frame.loc[frame.index.intersection(done["person_id"].astype(str))]
         cb = dataset.codebooks[cid]
         for it in cb.items:
             answered = int(part[it.columns()].notna().any(axis=1).sum()) if len(part) else 0
-            rows.append({"codeboek": cid, "item": it.id, "type": it.type, "beantwoord": answered, "van": len(part)})
+            rows.append(
+                {
+                    "codeboek": cid,
+                    "item": it.id,
+                    "type": it.type,
+                    "beantwoord": answered,
+                    "van": len(part),
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -95,7 +95,9 @@ class Settings:
 
     def fingerprint(self) -> str:
         """A stable hash of every setting, for incremental rendering."""
-        return hashlib.sha256(json.dumps(self.raw, sort_keys=True, default=str).encode()).hexdigest()
+        return hashlib.sha256(
+            json.dumps(self.raw, sort_keys=True, default=str).encode()
+        ).hexdigest()
 
     def as_dict(self) -> dict:
         """Plain dict of the settings (for the sidecar and the notebook parameters)."""
@@ -136,7 +138,10 @@ def _override(raw: dict, assignment: str) -> dict:
 
 
 def load_settings(
-    files: Iterable[str | Path] = (), overrides: Iterable[str] = (), *, base: str | Path = DEFAULT_PARAMS
+    files: Iterable[str | Path] = (),
+    overrides: Iterable[str] = (),
+    *,
+    base: str | Path = DEFAULT_PARAMS,
 ) -> Settings:
     """Read the default settings, overlay ``files`` and ``key=value`` ``overrides``.
 
@@ -174,7 +179,9 @@ def settings_from_dict(raw: Mapping) -> Settings:
             report=ReportText(**raw["report"]),
             norm=Norm(**raw.get("norm", {})),
             publication=Publication(
-                tiers=tuple(Tier(t.get("netto_max"), float(t["min_response"])) for t in pub["tiers"]),
+                tiers=tuple(
+                    Tier(t.get("netto_max"), float(t["min_response"])) for t in pub["tiers"]
+                ),
                 service_requires_total=bool(pub.get("service_requires_total", True)),
                 opdrachtgevers_always=bool(pub.get("opdrachtgevers_always", True)),
             ),

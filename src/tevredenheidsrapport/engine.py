@@ -76,7 +76,10 @@ class InProcessEngine(Engine):
                 if cell.cell_type == "markdown":
                     exprs = INLINE.findall(cell.source)
                     if exprs:
-                        values = [inline_value(run_source(e.strip(), namespace, f"<inline {index}>")) for e in exprs]
+                        values = [
+                            inline_value(run_source(e.strip(), namespace, f"<inline {index}>"))
+                            for e in exprs
+                        ]
                         cell.metadata.setdefault("tevreden", {})["inline"] = values
                     continue
                 if cell.cell_type != "code":
@@ -88,16 +91,22 @@ class InProcessEngine(Engine):
                         value = run_source(cell.source, namespace, f"<cell {index}>")
                 except Exception as exc:  # recorded in the notebook; papermill raises it
                     if out.getvalue():
-                        cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=out.getvalue()))
+                        cell.outputs.append(
+                            nbformat.v4.new_output("stream", name="stdout", text=out.getvalue())
+                        )
                     tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
                     cell.outputs.append(
-                        nbformat.v4.new_output("error", ename=type(exc).__name__, evalue=str(exc), traceback=tb)
+                        nbformat.v4.new_output(
+                            "error", ename=type(exc).__name__, evalue=str(exc), traceback=tb
+                        )
                     )
                     nb_man.cell_exception(cell, index, exception=exc)
                     nb_man.cell_complete(cell, index)
                     break
                 if out.getvalue():
-                    cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=out.getvalue()))
+                    cell.outputs.append(
+                        nbformat.v4.new_output("stream", name="stdout", text=out.getvalue())
+                    )
                 cell.outputs.extend(_display_outputs(value))
                 nb_man.cell_complete(cell, index)
 
@@ -105,4 +114,3 @@ class InProcessEngine(Engine):
 def register() -> None:
     """Register the engine with papermill under :data:`ENGINE_NAME` (idempotent)."""
     papermill_engines.register(ENGINE_NAME, InProcessEngine)
-

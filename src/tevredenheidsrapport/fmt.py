@@ -31,7 +31,9 @@ def round_half_up(value: float | Fraction, decimals: int = 1) -> float:
     return float(d.quantize(q, rounding=ROUND_HALF_UP))
 
 
-def number(value: float | int | None, decimals: int = 1, *, missing: str = labels.NO_ANSWERS) -> str:
+def number(
+    value: float | int | None, decimals: int = 1, *, missing: str = labels.NO_ANSWERS
+) -> str:
     """Format ``value`` with a decimal comma and ``decimals`` places (``37,5``).
 
     ``None`` and NaN give ``missing``; thousands get a dot (``1.234``).

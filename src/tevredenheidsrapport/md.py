@@ -26,7 +26,7 @@ def escape(text: object) -> str:
 
 def attr(value: object) -> str:
     """Return ``value`` safe for a double-quoted Pandoc attribute value."""
-    return " ".join(str(value).split()).replace("\\", "\\\\").replace('"', "\\\"")
+    return " ".join(str(value).split()).replace("\\", "\\\\").replace('"', '\\"')
 
 
 class Md(str):
@@ -50,7 +50,9 @@ class Md(str):
         return Md("\n\n".join(str(p) for p in parts if p))
 
 
-def fence(content: str, *classes: str, ident: str | None = None, attrs: dict | None = None, depth: int = 3) -> str:
+def fence(
+    content: str, *classes: str, ident: str | None = None, attrs: dict | None = None, depth: int = 3
+) -> str:
     """Wrap ``content`` in a fenced div; ``depth`` colons (outer divs need more)."""
     bits = [f"#{ident}"] if ident else []
     bits += [f".{c}" for c in classes]
@@ -76,7 +78,10 @@ def table(frame, *, align: str | None = None) -> Md:
     cols = [str(c) for c in frame.columns]
     align = align or "".join("r" if frame[c].dtype.kind in "iuf" else "l" for c in frame.columns)
     marks = {"l": ":--", "r": "--:", "c": ":-:"}
-    lines = ["| " + " | ".join(escape(c) for c in cols) + " |", "|" + "|".join(marks[a] for a in align) + "|"]
+    lines = [
+        "| " + " | ".join(escape(c) for c in cols) + " |",
+        "|" + "|".join(marks[a] for a in align) + "|",
+    ]
     for row in frame.itertuples(index=False):
         lines.append("| " + " | ".join(escape(v) for v in row) + " |")
     return Md("\n".join(lines))

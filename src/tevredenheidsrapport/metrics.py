@@ -29,7 +29,9 @@ def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
     """Raise ValueError naming the columns ``frame`` lacks."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ValueError(f"{what}: columns missing: {', '.join(missing)}; have: {', '.join(map(str, frame.columns))}")
+        raise ValueError(
+            f"{what}: columns missing: {', '.join(missing)}; have: {', '.join(map(str, frame.columns))}"
+        )
 
 
 def exact_mean(values: Iterable[float]) -> Fraction | None:
@@ -38,7 +40,9 @@ def exact_mean(values: Iterable[float]) -> Fraction | None:
     Grades are whole numbers (clients) or have one decimal (opdrachtgevers), so the mean is
     computed on tenths as integers: no binary floating point error before rounding.
     """
-    arr = np.asarray(list(values) if not isinstance(values, pd.Series | np.ndarray) else values, dtype=float)
+    arr = np.asarray(
+        list(values) if not isinstance(values, pd.Series | np.ndarray) else values, dtype=float
+    )
     arr = arr[~np.isnan(arr)]
     if arr.size == 0:
         return None
@@ -166,7 +170,9 @@ NORM_STATUSES = ("behaald", "behaald na correctie", "niet behaald", "geen oordee
 def _judge(grades: pd.DataFrame, norm: Norm) -> tuple[float, dict[int, float], tuple]:
     """Means of Totaal and per service, and what fails the norm."""
     total = mean_grade(grades["cijfer"])
-    services = {int(d): mean_grade(part["cijfer"]) for d, part in grades.groupby("dienst", sort=True)}
+    services = {
+        int(d): mean_grade(part["cijfer"]) for d, part in grades.groupby("dienst", sort=True)
+    }
     failing: list[int | str] = []
     if total < norm.total_min:
         failing.append(labels.TOTAAL)
@@ -195,7 +201,9 @@ def norm_outcome(persons: pd.DataFrame, norm: Norm) -> NormOutcome:
     corrected = grades.assign(cijfer=grades["cijfer"].where(~low, norm.insufficient_as))
     c_total, c_services, c_failing = _judge(corrected, norm)
     status = "behaald na correctie" if not c_failing else "niet behaald"
-    return NormOutcome(status, total, services, c_total, c_services, c_failing if c_failing else failing)
+    return NormOutcome(
+        status, total, services, c_total, c_services, c_failing if c_failing else failing
+    )
 
 
 def grade_distribution(grades: pd.Series) -> pd.DataFrame:
@@ -228,10 +236,22 @@ def completed_grades(persons: pd.DataFrame, group: str = labels.GROUP_CLIENT) ->
 def means_by_service(persons: pd.DataFrame) -> pd.DataFrame:
     """Mean grade of clients for Totaal and per service: columns ``label, dienst, mean, n``."""
     done = completed_grades(persons)
-    rows = [{"label": labels.TOTAAL, "dienst": pd.NA, "mean": mean_grade(done["cijfer"]), "n": len(done)}]
+    rows = [
+        {
+            "label": labels.TOTAAL,
+            "dienst": pd.NA,
+            "mean": mean_grade(done["cijfer"]),
+            "n": len(done),
+        }
+    ]
     for d, part in done.groupby("dienst", sort=True):
         rows.append(
-            {"label": labels.DIENSTEN.get(int(d), str(d)), "dienst": int(d), "mean": mean_grade(part["cijfer"]), "n": len(part)}
+            {
+                "label": labels.DIENSTEN.get(int(d), str(d)),
+                "dienst": int(d),
+                "mean": mean_grade(part["cijfer"]),
+                "n": len(part),
+            }
         )
     out = pd.DataFrame(rows)
     out["dienst"] = out["dienst"].astype("Int64")

@@ -91,7 +91,11 @@ def read_qmd(text: str) -> nbformat.NotebookNode:
         i = j + 1
     flush_markdown()
     nb = nbformat.v4.new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nb.metadata["language_info"] = {"name": "python"}
     nb.metadata["quarto"] = meta
     return nb

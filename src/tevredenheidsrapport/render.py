@@ -62,20 +62,31 @@ def template_notebook(path: str | Path = TEMPLATE) -> nbformat.NotebookNode:
     return copy.deepcopy(_template_notebook(str(path), path.stat().st_mtime))
 
 
-def execute(nb: nbformat.NotebookNode, parameters: dict, work_dir: Path, provider: str) -> nbformat.NotebookNode:
+def execute(
+    nb: nbformat.NotebookNode, parameters: dict, work_dir: Path, provider: str
+) -> nbformat.NotebookNode:
     """Inject ``parameters`` with papermill and run the notebook in-process in ``work_dir``.
 
     On failure the executed notebook is written to ``work_dir/report.ipynb`` and a
     RenderError naming the provider and the failing cell is raised.
     """
     engine.register()
-    nb.metadata.setdefault("papermill", {"parameters": {}, "default_parameters": {}, "environment_variables": {}})
-    nb = parameterize_notebook(nb, parameters, kernel_name="python3", language="python", engine_name=engine.ENGINE_NAME)
+    nb.metadata.setdefault(
+        "papermill", {"parameters": {}, "default_parameters": {}, "environment_variables": {}}
+    )
+    nb = parameterize_notebook(
+        nb, parameters, kernel_name="python3", language="python", engine_name=engine.ENGINE_NAME
+    )
     from papermill.engines import papermill_engines
 
     work_dir.mkdir(parents=True, exist_ok=True)
     nb = papermill_engines.execute_notebook_with_engine(
-        engine.ENGINE_NAME, nb, kernel_name="python3", output_path=None, progress_bar=False, cwd=str(work_dir)
+        engine.ENGINE_NAME,
+        nb,
+        kernel_name="python3",
+        output_path=None,
+        progress_bar=False,
+        cwd=str(work_dir),
     )
     try:
         raise_for_execution_errors(nb, str(work_dir / "report.ipynb"))
@@ -92,7 +103,7 @@ def assemble(nb: nbformat.NotebookNode) -> tuple[str, dict]:
         if cell.cell_type == "markdown":
             text = cell.source
             values = iter(cell.metadata.get("tevreden", {}).get("inline", []))
-            text = engine.INLINE.sub(lambda _m: next(values), text)
+            text = engine.INLINE.sub(lambda _m, v=values: next(v), text)
             parts.append(text)
             continue
         if cell.cell_type != "code":
@@ -138,13 +149,19 @@ def _pandoc(args: Sequence[str], text: str, cwd: Path) -> str:
         check=False,
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"pandoc {' '.join(args[:4])}: {proc.stderr.decode('utf-8', 'replace').strip()}")
+        raise RuntimeError(
+            f"pandoc {' '.join(args[:4])}: {proc.stderr.decode('utf-8', 'replace').strip()}"
+        )
     return proc.stdout.decode("utf-8")
 
 
 def to_ast(markdown: str, work_dir: Path) -> dict:
     """Parse and number the markdown (the Lua filter Quarto also runs); returns Pandoc's AST."""
-    out = _pandoc(["-f", READER, "-t", "json", "--lua-filter", str(RESOURCES / "numbering.lua")], markdown, work_dir)
+    out = _pandoc(
+        ["-f", READER, "-t", "json", "--lua-filter", str(RESOURCES / "numbering.lua")],
+        markdown,
+        work_dir,
+    )
     return json.loads(out)
 
 
@@ -178,12 +195,27 @@ def outline(ast: dict) -> list[dict]:
             if el["t"] == "Header":
                 ident, classes, kv = attrs(el["c"][1])
                 if "numbered" in classes:
-                    found.append({"type": "heading", "level": el["c"][0], "number": kv.get("data-number"), "title": _text(el["c"][2]).split(" ", 1)[-1]})
+                    found.append(
+                        {
+                            "type": "heading",
+                            "level": el["c"][0],
+                            "number": kv.get("data-number"),
+                            "title": _text(el["c"][2]).split(" ", 1)[-1],
+                        }
+                    )
             elif el["t"] == "Div":
                 ident, classes, kv = attrs(el["c"][0])
-                kind = "figure" if "rfigure" in classes else "table" if "rtable" in classes else None
+                kind = (
+                    "figure" if "rfigure" in classes else "table" if "rtable" in classes else None
+                )
                 if kind:
-                    found.append({"type": kind, "id": ident.split("-", 1)[-1], "number": kv.get("data-number")})
+                    found.append(
+                        {
+                            "type": kind,
+                            "id": ident.split("-", 1)[-1],
+                            "number": kv.get("data-number"),
+                        }
+                    )
                 else:
                     walk(el["c"][1])
 
@@ -194,12 +226,22 @@ def outline(ast: dict) -> list[dict]:
 def write_html(ast_json: str, work_dir: Path, title: str) -> bytes:
     """Self-contained HTML (figures and styles embedded, no external requests)."""
     args = [
-        "-f", "json", "-t", "html5", "--standalone", "--embed-resources",
-        "--template", str(RESOURCES / "report.html"),
-        "--css", str(RESOURCES / "report.css"),
-        "--toc", "--toc-depth=2",
-        "--metadata", f"pagetitle={title}",
-        "--resource-path", str(work_dir),
+        "-f",
+        "json",
+        "-t",
+        "html5",
+        "--standalone",
+        "--embed-resources",
+        "--template",
+        str(RESOURCES / "report.html"),
+        "--css",
+        str(RESOURCES / "report.css"),
+        "--toc",
+        "--toc-depth=2",
+        "--metadata",
+        f"pagetitle={title}",
+        "--resource-path",
+        str(work_dir),
     ]
     return _pandoc(args, ast_json, work_dir).encode("utf-8")
 
@@ -208,11 +250,17 @@ def write_pdf(ast_json: str, work_dir: Path) -> bytes:
     """A4 PDF through Pandoc's Typst writer and the Typst compiler (fonts from matplotlib)."""
     import typst
 
-    source = _pandoc(["-f", "json", "-t", "typst", "--template", str(RESOURCES / "report.typ")], ast_json, work_dir)
+    source = _pandoc(
+        ["-f", "json", "-t", "typst", "--template", str(RESOURCES / "report.typ")],
+        ast_json,
+        work_dir,
+    )
     typ = work_dir / "report.typ"
     atomic_write(typ, source)
     try:
-        return typst.compile(str(typ), root=str(work_dir), font_paths=[str(FONT_DIR)], ignore_system_fonts=True)
+        return typst.compile(
+            str(typ), root=str(work_dir), font_paths=[str(FONT_DIR)], ignore_system_fonts=True
+        )
     except Exception as exc:  # typst raises its own error type with the compiler's message
         raise RuntimeError(f"typst: {exc}") from exc
 
@@ -245,9 +293,14 @@ def render_report(
     survey = get_survey(data, settings)
     if provider not in survey.dataset.providers.index:
         known = ", ".join(survey.provider_ids()[:8])
-        raise KeyError(f"onbekende dienstverlener {provider!r} in periode {survey.period.id}; bijvoorbeeld: {known}")
+        raise KeyError(
+            f"onbekende dienstverlener {provider!r} in periode {survey.period.id}; bijvoorbeeld: {known}"
+        )
     # the notebook reads the very settings of this run (defaults, --params and --set merged)
-    settings_file = atomic_write(work_dir / "settings.yml", yaml.safe_dump(dict(settings.raw), allow_unicode=True, sort_keys=True))
+    settings_file = atomic_write(
+        work_dir / "settings.yml",
+        yaml.safe_dump(dict(settings.raw), allow_unicode=True, sort_keys=True),
+    )
     parameters = {
         "provider": provider,
         "data": str(data),
@@ -277,7 +330,8 @@ def render_report(
     for fmt_, payload in rendered.items():
         result.outputs[fmt_] = atomic_write(out_dir / f"{name}.{fmt_}", payload)
     result.outputs["json"] = atomic_write(
-        out_dir / f"{name}.json", json.dumps(sidecar, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        out_dir / f"{name}.json",
+        json.dumps(sidecar, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
     )
     result.seconds = time.perf_counter() - t0
     return result
@@ -299,7 +353,11 @@ def build_sidecar(manifest: dict, found: list[dict], formats: Sequence[str], nam
         "period": manifest.get("period"),
         "table11": manifest.get("table11", []),
         "norm": manifest.get("norm"),
-        "sections": [{"number": f["number"], "title": f["title"], "level": f["level"]} for f in found if f["type"] == "heading"],
+        "sections": [
+            {"number": f["number"], "title": f["title"], "level": f["level"]}
+            for f in found
+            if f["type"] == "heading"
+        ],
         "figures": [e for e in entries if e["kind"] == "figure"],
         "tables": [e for e in entries if e["kind"] == "table"],
         "cover": [e for e in entries if e["kind"] == "cover"],
@@ -322,7 +380,12 @@ def render_notebook(
     """
     template = Path(template)
     work_dir = (Path(work_root) / "notebooks" / safe_name(template.stem)).resolve()
-    nb = execute(template_notebook(template), {**parameters, "work_dir": str(work_dir)}, work_dir, template.stem)
+    nb = execute(
+        template_notebook(template),
+        {**parameters, "work_dir": str(work_dir)},
+        work_dir,
+        template.stem,
+    )
     markdown, _ = assemble(nb)
     ast_json = json.dumps(to_ast(markdown, work_dir))
     title = nb.metadata.get("quarto", {}).get("title", template.stem)

@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import figures, fmt, labels, metrics, theme
+from .codebook import Codebook, Item, Section
 from .config import Settings, load_settings
 from .md import Md, attr, escape, fence, raw, typst_string
-from .codebook import Codebook, Item, Section
 from .survey import Survey, answers_of, get_survey
 
 SIDECAR_MIME = "application/vnd.tevreden.sidecar+json"
@@ -65,7 +65,9 @@ class Report:
     def __init__(self, survey: Survey, provider_id: str, work_dir: Path):
         if provider_id not in survey.dataset.providers.index:
             known = ", ".join(list(survey.provider_ids())[:10])
-            raise KeyError(f"onbekende dienstverlener {provider_id!r} in periode {survey.period.id}; bijvoorbeeld: {known}")
+            raise KeyError(
+                f"onbekende dienstverlener {provider_id!r} in periode {survey.period.id}; bijvoorbeeld: {known}"
+            )
         self.survey = survey
         self.settings: Settings = survey.settings
         self.provider_id = provider_id
@@ -141,7 +143,9 @@ class Report:
     def opdrachtgevers_text(self) -> Md:
         """``12 opdrachtgevers``, ``1 opdrachtgever`` or ``geen opdrachtgevers``."""
         n = self.n_opdrachtgevers
-        return Md("geen opdrachtgevers" if n == 0 else f"{n} opdrachtgever" + ("s" if n != 1 else ""))
+        return Md(
+            "geen opdrachtgevers" if n == 0 else f"{n} opdrachtgever" + ("s" if n != 1 else "")
+        )
 
     @property
     def clients_text(self) -> Md:
@@ -228,10 +232,16 @@ class Report:
     @property
     def reading_guide(self) -> Md:
         """The sentences of the reading guide that name the chapters."""
-        parts = [f"Hoofdstuk {self.chapter_number('Onderzoek onder cliënten')} beschrijft de uitkomsten onder cliënten."]
+        parts = [
+            f"Hoofdstuk {self.chapter_number('Onderzoek onder cliënten')} beschrijft de uitkomsten onder cliënten."
+        ]
         if self.opdrachtgevers_chapter:
-            parts.append(f"Hoofdstuk {self.chapter_number('Opdrachtgevers')} doet dat voor de opdrachtgevers.")
-        parts.append(f"In hoofdstuk {self.chapter_number('Contactgegevens')} vindt u de contactgegevens van {self.bureau_short}.")
+            parts.append(
+                f"Hoofdstuk {self.chapter_number('Opdrachtgevers')} doet dat voor de opdrachtgevers."
+            )
+        parts.append(
+            f"In hoofdstuk {self.chapter_number('Contactgegevens')} vindt u de contactgegevens van {self.bureau_short}."
+        )
         return Md(" ".join(parts))
 
     def num(self, value: float, decimals: int = 1) -> Md:
@@ -407,7 +417,12 @@ class Report:
         """Table of contents with page numbers in the PDF; page numbering starts after it.
 
         (The HTML has its contents in a side bar, from the template.)"""
-        return Md(raw("typst", '#outline(title: [Inhoudsopgave], depth: 2)\n#pagebreak()\n#set page(numbering: "1", number-align: right)\n#counter(page).update(1)'))
+        return Md(
+            raw(
+                "typst",
+                '#outline(title: [Inhoudsopgave], depth: 2)\n#pagebreak()\n#set page(numbering: "1", number-align: right)\n#counter(page).update(1)',
+            )
+        )
 
     # ---- figures and tables -----------------------------------------------------------
     def _caption_block(self, title: str) -> str:
@@ -418,14 +433,27 @@ class Report:
         text = f"{labels.SOURCE_PREFIX} {self.settings.bureau.short}, {self.settings.report.title.lower()} {p.start.year}–{p.end.year}"
         return fence(escape(text), "rsource", attrs=MUTED_TYPST)
 
-    def _suppress(self, kind: str, ident: str, title: str, n: int, what: str, item: str | None = None) -> Md:
+    def _suppress(
+        self, kind: str, ident: str, title: str, n: int, what: str, item: str | None = None
+    ) -> Md:
         """Record a withheld figure and return the note that replaces it."""
         reason = labels.FIGURE_SUPPRESSED.format(k=self.min_answers, what=what)
         self.entries.append(Entry(kind, ident, title, item=item, suppressed=reason))
         note = f"**{escape(title)}.** {escape(reason)}"
         return Md(fence(note, "rsuppressed"))
 
-    def _figure(self, ident: str, title: str, draw, data: pd.DataFrame | None, alt: str, *, n=None, n_bench=None, item=None) -> Md:
+    def _figure(
+        self,
+        ident: str,
+        title: str,
+        draw,
+        data: pd.DataFrame | None,
+        alt: str,
+        *,
+        n=None,
+        n_bench=None,
+        item=None,
+    ) -> Md:
         """Draw, save as SVG and return the figure block."""
         ax = draw()
         path = self.figure_dir / f"{ident}.svg"
@@ -455,7 +483,9 @@ class Report:
         title = labels.TITLES["invitation_flow"]
         steps = labels.INVITATION_STEPS
         alt = figures.describe_invitation_flow(steps)
-        return self._figure("uitnodiging", title, lambda: figures.plot_invitation_flow(steps), None, alt)
+        return self._figure(
+            "uitnodiging", title, lambda: figures.plot_invitation_flow(steps), None, alt
+        )
 
     def table_services(self) -> Md:
         rows = ["| Dienst | Benaming |", "|:" + "-" * 12 + "|:" + "-" * 70 + "|"]
@@ -469,9 +499,19 @@ class Report:
         head = "| | " + " | ".join(labels.TABLE11_COLUMNS[1:]) + " |"
         # dash counts set the relative column widths (long lines make Pandoc use them)
         widths = (34, 13, 10, 11, 14, 11)
-        rows = [head, "|" + "|".join((":" + "-" * w) if i in (0, 5) else ("-" * w + ":") for i, w in enumerate(widths)) + "|"]
+        rows = [
+            head,
+            "|"
+            + "|".join(
+                (":" + "-" * w) if i in (0, 5) else ("-" * w + ":") for i, w in enumerate(widths)
+            )
+            + "|",
+        ]
         blank = " | | | | |"
-        groups = [(labels.CLIENTEN, ("dienst", "totaal")), (labels.OPDRACHTGEVERS, ("opdrachtgevers",))]
+        groups = [
+            (labels.CLIENTEN, ("dienst", "totaal")),
+            (labels.OPDRACHTGEVERS, ("opdrachtgevers",)),
+        ]
         used_star = used_dash = False
         for group, kinds in groups:
             part = self.table[self.table["kind"].isin(kinds)]
@@ -488,9 +528,13 @@ class Report:
                 label = escape(r["label"])
                 if r["kind"] != "dienst":
                     label = f"**{label}**"
-                respons = fmt.number(r["respons"]) if not math.isnan(r["respons"]) else labels.NO_ANSWERS
+                respons = (
+                    fmt.number(r["respons"]) if not math.isnan(r["respons"]) else labels.NO_ANSWERS
+                )
                 publ = labels.JA if r["publicatie"] else labels.NEE
-                rows.append(f"| {label} | {r['netto']} | {r['ingevuld']} | {respons} | {escape(grade)} | {publ} |")
+                rows.append(
+                    f"| {label} | {r['netto']} | {r['ingevuld']} | {respons} | {escape(grade)} | {publ} |"
+                )
         notes = []
         if used_star:
             notes.append(f"{labels.SUPPRESSED} {labels.NOTE_SUPPRESSED.format(k=k)}")
@@ -507,18 +551,30 @@ class Report:
         own = metrics.means_by_service(self.persons)
         n_total = int(own.loc[own["label"] == labels.TOTAAL, "n"].iloc[0])
         if n_total < self.min_answers:
-            return self._suppress("figure", "cijfer-gemiddeld", title, n_total, f"n={n_total}", item="cijfer")
+            return self._suppress(
+                "figure", "cijfer-gemiddeld", title, n_total, f"n={n_total}", item="cijfer"
+            )
         bench = self.survey.benchmark_means
         own = own.assign(mean=own["mean"].where(own["n"] >= self.min_answers))
         keep = own["label"]
         bench = bench[bench["label"].isin(keep)].set_index("label").reindex(keep).reset_index()
         frame = pd.concat(
-            [own.assign(group=self.name_raw), bench.assign(group=self._bench_label())], ignore_index=True
+            [own.assign(group=self.name_raw), bench.assign(group=self._bench_label())],
+            ignore_index=True,
         )[["label", "group", "mean", "n"]]
         frame["n"] = frame["n"].fillna(0).astype(int)
         alt = figures.alt_text("means", frame)
         n_bench = int(bench["n"].iloc[0])
-        return self._figure("cijfer-gemiddeld", title, lambda: figures.plot_means(frame), frame, alt, n=n_total, n_bench=n_bench, item="cijfer")
+        return self._figure(
+            "cijfer-gemiddeld",
+            title,
+            lambda: figures.plot_means(frame),
+            frame,
+            alt,
+            n=n_total,
+            n_bench=n_bench,
+            item="cijfer",
+        )
 
     def figure_grade_distribution(self) -> Md:
         """Fig. 3.2: distribution of client grades 1-10, % of the provider's respondents."""
@@ -529,10 +585,20 @@ class Report:
             return self._suppress("figure", "cijfer-verdeling", title, n, f"n={n}", item="cijfer")
         bench = self.survey.benchmark_grade_distribution
         frame = pd.concat(
-            [own.assign(group=self.name_raw), bench.assign(group=self._bench_label())], ignore_index=True
+            [own.assign(group=self.name_raw), bench.assign(group=self._bench_label())],
+            ignore_index=True,
         )[["grade", "group", "percent", "n"]]
         alt = figures.alt_text("grade_distribution", frame)
-        return self._figure("cijfer-verdeling", title, lambda: figures.plot_grade_distribution(frame), frame, alt, n=n, n_bench=int(bench["n"].iloc[0]), item="cijfer")
+        return self._figure(
+            "cijfer-verdeling",
+            title,
+            lambda: figures.plot_grade_distribution(frame),
+            frame,
+            alt,
+            n=n,
+            n_bench=int(bench["n"].iloc[0]),
+            item="cijfer",
+        )
 
     # ---- questionnaire items ------------------------------------------------------------
     def _fill(self, text: str) -> str:
@@ -936,8 +1002,12 @@ class Report:
                     "ingevuld": int(r["ingevuld"]),
                     "respons": None if math.isnan(r["respons"]) else float(r["respons"]),
                     "rapportcijfer": float(r["cijfer"]) if shown else None,
-                    "rapportcijfer_weggelaten": None if shown else (
-                        "geen antwoorden" if math.isnan(r["cijfer"]) else f"minder dan {self.min_answers} antwoorden"
+                    "rapportcijfer_weggelaten": None
+                    if shown
+                    else (
+                        "geen antwoorden"
+                        if math.isnan(r["cijfer"])
+                        else f"minder dan {self.min_answers} antwoorden"
                     ),
                     "publicatie": bool(r["publicatie"]),
                 }
