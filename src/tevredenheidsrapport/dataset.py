@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 
 from . import fmt, labels, validate
-from .codebook import Codebook, Item, load_codebook
+from .codebook import Codebook, Item, LineLoader, line_of, load_codebook
 from .errors import CodebookError, DataError, Problem
 from .readers import ValueLabels, read_table_with_labels, to_numbers
 
@@ -37,7 +37,8 @@ PERIOD_FIELDS = (
     "sample",
     "questionnaires",
 )
-_PERIOD_ID = re.compile(r"[A-Za-z0-9_.-]+")
+_PERIOD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+_CODEBOOK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def load_all(path: str | Path) -> dict[str, Dataset]:
         except DataError as exc:
             problems.extend(exc.problems)
             continue
-        if data.period.id in datasets:
+        if data.period.id.casefold() in {p.casefold() for p in datasets}:
             problems.append(
                 Problem(
                     str(directory / PERIOD_FILE),
@@ -167,14 +168,18 @@ def load_period(path: str | Path) -> Dataset:
     provider_ids = None
     if providers is not None:
         problems += validate.check_providers(providers.frame, providers.file)
-        if "provider_id" in providers.frame:
+        # Without rows the file is wrong, not every reference to it: skip those checks.
+        if "provider_id" in providers.frame and len(providers.frame):
             provider_ids = providers.frame["provider_id"].dropna()
 
     sample = _read(meta["sample"], problems) if "sample" in meta else None
     sample_q: pd.Series | None = None
     if sample is not None:
-        problems += validate.check_sample(sample.frame, sample.file, provider_ids, by_questionnaire)
-        if {"person_id", "questionnaire"} <= set(sample.frame.columns):
+        dates = (meta["start"], meta["end"]) if "start" in meta and "end" in meta else None
+        problems += validate.check_sample(
+            sample.frame, sample.file, provider_ids, by_questionnaire, period=dates
+        )
+        if {"person_id", "questionnaire"} <= set(sample.frame.columns) and len(sample.frame):
             pairs = sample.frame.dropna(subset=["person_id"]).drop_duplicates("person_id")
             sample_q = pd.Series(
                 pairs["questionnaire"].to_numpy(), index=pairs["person_id"].to_numpy(), dtype=object
@@ -291,25 +296,47 @@ def _read_meta(directory: Path, problems: list[Problem]) -> dict | None:
     try:
         raw = yaml.load(file.read_text(encoding="utf-8"), Loader=_PeriodLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        problems.append(Problem(where, f"period.yaml niet te lezen: {exc}"))
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problems.append(
+            Problem(
+                where, f"period.yaml niet te lezen: {reason}", row=mark.line + 1 if mark else None
+            )
+        )
         return None
     if not isinstance(raw, Mapping):
         problems.append(Problem(where, "period.yaml is geen YAML-mapping", expected="veld: waarde"))
         return None
     for key in PERIOD_FIELDS:
         if raw.get(key) in (None, ""):
-            problems.append(Problem(where, "verplicht veld ontbreekt", column=key))
+            row = line_of(raw, key) if key in raw else None  # present but empty: its line
+            problems.append(Problem(where, "verplicht veld ontbreekt", row=row, column=key))
     meta: dict = {"file": where}
     if raw.get("period") not in (None, ""):
         meta["period"] = str(raw["period"])
+        folder = Path(os.path.abspath(directory)).name
         if not _PERIOD_ID.fullmatch(meta["period"]):
             problems.append(
                 Problem(
                     where,
                     "ongeldige periode-id",
+                    row=line_of(raw, "period"),
                     column="period",
                     value=raw["period"],
-                    expected="letters, cijfers, '-', '_' of '.'",
+                    expected="letters, cijfers, '-', '_' of '.'; begint met een letter of cijfer",
+                )
+            )
+        elif meta["period"] != folder:
+            # The folder names the period: two folders can then never claim the same period,
+            # and the reports of a period land in a folder of the same name.
+            problems.append(
+                Problem(
+                    where,
+                    "periode-id wijkt af van de naam van de periodemap",
+                    row=line_of(raw, "period"),
+                    column="period",
+                    value=raw["period"],
+                    expected=folder,
                 )
             )
     for key in ("start", "end", "report_date"):
@@ -318,7 +345,14 @@ def _read_meta(directory: Path, problems: list[Problem]) -> dict | None:
         day = _as_date(raw[key])
         if day is None:
             problems.append(
-                Problem(where, "ongeldige datum", column=key, value=raw[key], expected="JJJJ-MM-DD")
+                Problem(
+                    where,
+                    "ongeldige datum",
+                    row=line_of(raw, key),
+                    column=key,
+                    value=raw[key],
+                    expected="JJJJ-MM-DD",
+                )
             )
         else:
             meta[key] = day
@@ -327,16 +361,37 @@ def _read_meta(directory: Path, problems: list[Problem]) -> dict | None:
             Problem(
                 where,
                 "einddatum ligt voor de begindatum",
+                row=line_of(raw, "end"),
                 column="end",
                 value=str(meta["end"]),
                 expected=f"op of na {meta['start']}",
+            )
+        )
+        del meta["end"]  # the sample's dates cannot be checked against a wrong period
+    elif meta.get("end") and meta.get("report_date") and meta["report_date"] < meta["end"]:
+        problems.append(
+            Problem(
+                where,
+                "rapportdatum ligt voor het einde van de meetperiode",
+                row=line_of(raw, "report_date"),
+                column="report_date",
+                value=str(meta["report_date"]),
+                expected=f"op of na {meta['end']}",
             )
         )
     for key in ("providers", "sample"):
         if isinstance(raw.get(key), str) and raw[key]:
             meta[key] = _join(directory, raw[key])
         elif raw.get(key) not in (None, ""):
-            problems.append(Problem(where, "bestandsnaam verwacht", column=key, value=raw[key]))
+            problems.append(
+                Problem(
+                    where,
+                    "bestandsnaam verwacht",
+                    row=line_of(raw, key),
+                    column=key,
+                    value=raw[key],
+                )
+            )
     if isinstance(raw.get("codebooks"), str) and raw["codebooks"]:
         meta["codebooks"] = _join(directory, raw["codebooks"])
         if not meta["codebooks"].is_dir():
@@ -344,6 +399,7 @@ def _read_meta(directory: Path, problems: list[Problem]) -> dict | None:
                 Problem(
                     where,
                     "map met codeboeken bestaat niet",
+                    row=line_of(raw, "codebooks"),
                     column="codebooks",
                     value=raw["codebooks"],
                     expected="een map relatief aan de periodemap",
@@ -351,16 +407,23 @@ def _read_meta(directory: Path, problems: list[Problem]) -> dict | None:
             )
     elif raw.get("codebooks") not in (None, ""):
         problems.append(
-            Problem(where, "mapnaam verwacht", column="codebooks", value=raw["codebooks"])
+            Problem(
+                where,
+                "mapnaam verwacht",
+                row=line_of(raw, "codebooks"),
+                column="codebooks",
+                value=raw["codebooks"],
+            )
         )
     meta["questionnaires"] = _read_questionnaires(
-        raw.get("questionnaires"), directory, where, problems
+        raw.get("questionnaires"), directory, where, problems, line_of(raw, "questionnaires")
     )
+    meta["raw"] = raw
     return meta
 
 
 def _read_questionnaires(
-    raw: object, directory: Path, where: str, problems: list[Problem]
+    raw: object, directory: Path, where: str, problems: list[Problem], line: int | None = None
 ) -> dict[str, tuple[str, Path]] | None:
     """Parse the ``questionnaires`` block: name -> (codebook id, responses path).
 
@@ -374,6 +437,7 @@ def _read_questionnaires(
             Problem(
                 where,
                 "questionnaires moet per vragenlijst een codebook en responses geven",
+                row=line,
                 column="questionnaires",
                 value=raw,
             )
@@ -385,15 +449,35 @@ def _read_questionnaires(
         if not isinstance(spec, Mapping):
             problems.append(
                 Problem(
-                    where, "verwacht {codebook: ..., responses: ...}", column=column, value=spec
+                    where,
+                    "verwacht {codebook: ..., responses: ...}",
+                    row=line_of(raw, name),
+                    column=column,
+                    value=spec,
                 )
             )
             continue
         missing = [k for k in ("codebook", "responses") if spec.get(k) in (None, "")]
         for key in missing:
-            problems.append(Problem(where, f"veld '{key}' ontbreekt", column=column))
-        if not missing:
-            out[str(name)] = (str(spec["codebook"]), _join(directory, str(spec["responses"])))
+            problems.append(
+                Problem(where, f"veld '{key}' ontbreekt", row=line_of(raw, name), column=column)
+            )
+        if missing:
+            continue
+        cb_id = str(spec["codebook"])
+        if not _CODEBOOK_ID.fullmatch(cb_id):
+            problems.append(
+                Problem(
+                    where,
+                    "ongeldige codeboeknaam",
+                    row=line_of(spec, "codebook"),
+                    column=f"{column}.codebook",
+                    value=spec["codebook"],
+                    expected="de naam van een codeboek zonder .yaml (letters, cijfers, '-', '_')",
+                )
+            )
+            continue
+        out[str(name)] = (cb_id, _join(directory, str(spec["responses"])))
     return out
 
 
@@ -415,6 +499,7 @@ def _load_codebooks(meta: dict, problems: list[Problem]) -> dict[str, Codebook]:
                 Problem(
                     meta["file"],
                     "onbekend codeboek",
+                    row=line_of((meta["raw"].get("questionnaires") or {}).get(name), "codebook"),
                     column=f"questionnaires.{name}.codebook",
                     value=cb_id,
                     expected=", ".join(available) or f"een codeboek in {directory}",
@@ -435,8 +520,8 @@ def _join(directory: Path, relative: str) -> Path:
     return Path(os.path.normpath(directory / relative))
 
 
-class _PeriodLoader(yaml.SafeLoader):
-    """Safe YAML loader that leaves dates as text.
+class _PeriodLoader(LineLoader):
+    """Safe YAML loader that leaves dates as text and remembers the line of every field.
 
     PyYAML turns ``2025-02-30`` into a crash rather than a value; as text it reaches
     :func:`_as_date` and becomes a precise problem for the field.

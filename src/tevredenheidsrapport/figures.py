@@ -216,7 +216,9 @@ def _advance(char: str) -> float:
     """Advance width of ``char`` in em (kerning ignored: a percent or two)."""
     font = get_font(findfont(FontProperties(family=theme.FONT)))
     font.set_size(100, 72)
-    glyph = font.load_char(ord(char), flags=LoadFlags.NO_HINTING)
+    # a character the font lacks (an emoji in a provider's name) is measured as an "M"
+    code = ord(char) if font.get_char_index(ord(char)) else ord("M")
+    glyph = font.load_char(code, flags=LoadFlags.NO_HINTING)
     return glyph.linearHoriAdvance / 65536 / 100
 
 

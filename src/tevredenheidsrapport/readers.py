@@ -5,6 +5,12 @@ or ``None`` when empty, and the index set to the row number a spreadsheet shows 
 row 1, so the first data row is row 2). Interpreting the text (numbers, codes, dates) is left
 to :mod:`validate` and :mod:`dataset`, so a value that does not fit can be reported exactly as
 it was delivered. The extension decides the reader.
+
+What no reader lets through, each as one problem naming the place: a file over
+:data:`MAX_BYTES` or :data:`MAX_ROWS`, a text file in another encoding than UTF-8 or
+Windows-1252 (or mixing the two), text garbled by a double conversion (``BÃ¨ta`` for
+``Bèta``), a stray byte-order mark inside the data, a title row above the header, and rows
+whose delimiter differs from the header's.
 """
 
 from __future__ import annotations
@@ -34,12 +40,45 @@ FORMATS: dict[str, str] = {
 #: Value labels of an SPSS file: column -> {code: label}.
 ValueLabels = dict[str, dict[int, str]]
 
+#: Largest file we read (bytes). A delivery of hundreds of providers stays far below it; a
+#: bigger file is almost always a wrong export (every survey ever, a log file), and reading it
+#: would take minutes and gigabytes before the researcher hears anything.
+MAX_BYTES = 200 * 1024 * 1024
+#: Most data rows one file may have, for the same reason (a compressed Excel, SPSS or Parquet
+#: file can hold many rows in few bytes).
+MAX_ROWS = 1_000_000
+#: Row problems reported per file by the reader before one summary line (as in validate).
+MAX_ROW_PROBLEMS = 20
+
 # A number as people type it: optional sign, digits, optionally a decimal comma or point.
 # Thousands separators are deliberately not accepted: grades and codes never need them, and
 # "1.234" would otherwise be ambiguous.
 _NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)")
 # Marks a cell that holds text but no number; a string so it cannot collide with a value.
 _INVALID = "<geen getal>"
+_DELIMITERS = (";", ",", "\t")
+_DELIMITER_NAMES = {";": "puntkomma", ",": "komma", "\t": "tab"}
+# A UTF-8 multi-byte sequence read as Windows-1252 (or Latin-1): a lead byte 0xC2-0xF4 shown
+# as Â..ô, followed by continuation bytes 0x80-0xBF shown as their Windows-1252 characters.
+_CONTINUATION = "".join(
+    sorted(
+        {chr(b) for b in range(0x80, 0xC0)}
+        | {bytes([b]).decode("cp1252", "ignore") for b in range(0x80, 0xC0)}
+    )
+)
+_MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{re.escape(_CONTINUATION)}]{{1,3}}")
+# Bytes that undecodable UTF-8 becomes with errors="surrogateescape".
+_ESCAPED = re.compile("[\udc80-\udcff]")
+_NON_ASCII_TEXT = re.compile("[^\x00-\x7f\udc80-\udcff]")
+#: Signatures of files that are not text, by what they probably are.
+_BINARY_SIGNATURES = {
+    b"PK\x03\x04": "een Excel- of zip-bestand",
+    b"$FL2": "een SPSS-bestand",
+    b"$FL3": "een SPSS-bestand",
+    b"PAR1": "een Parquet-bestand",
+    b"\xd0\xcf\x11\xe0": "een oud Excel-bestand (.xls)",
+    b"%PDF": "een PDF",
+}
 _Frame = TypeVar("_Frame", pd.Series, pd.DataFrame)
 
 
@@ -80,6 +119,18 @@ def read_table_with_labels(path: str | Path) -> tuple[pd.DataFrame, ValueLabels]
         ) from exc
     if size == 0:
         raise DataError([Problem(str(path), "bestand is leeg (0 bytes)")])
+    if size > MAX_BYTES:
+        raise DataError(
+            [
+                Problem(
+                    str(path),
+                    f"bestand is te groot om in te lezen ({_megabytes(size)})",
+                    value=f"{size} bytes",
+                    expected=f"hoogstens {_megabytes(MAX_BYTES)} per bestand; "
+                    "controleer of dit de juiste export is",
+                )
+            ]
+        )
     labels: ValueLabels = {}
     try:
         if fmt == "CSV":
@@ -89,7 +140,7 @@ def read_table_with_labels(path: str | Path) -> tuple[pd.DataFrame, ValueLabels]
         elif fmt == "SPSS":
             frame, labels = _read_sav(path)
         else:
-            frame = _from_typed(pd.read_parquet(path))
+            frame = _read_parquet(path)
     except DataError:
         raise
     except Exception as exc:  # noqa: BLE001 - each parser library raises its own error types
@@ -132,53 +183,46 @@ def to_numbers(values: _Frame) -> tuple[_Frame, _Frame]:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     """Read a CSV file: detect the encoding and the delimiter, keep every cell as text."""
+    file = str(path)
     raw = path.read_bytes()
-    try:
-        # utf-8-sig also strips the byte-order mark Excel writes in front of "CSV UTF-8".
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise DataError(
-                [
-                    Problem(
-                        str(path),
-                        "tekstcodering niet herkend",
-                        expected="UTF-8 of Windows-1252",
-                    )
-                ]
-            ) from exc
-    header_line = text.split("\n", 1)[0]
-    # The header never holds a decimal comma, so the most frequent candidate there is the
-    # delimiter; a one-column file has none and is read with the default comma.
-    delimiter = max((";", ",", "\t"), key=header_line.count)
+    text = _decode(raw, file)
+    delimiter = _delimiter(text, file)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         records = list(reader)
     except csv.Error as exc:
-        raise DataError(
-            [Problem(str(path), f"CSV niet te lezen: {exc}", row=reader.line_num)]
-        ) from exc
-    if not records:
-        raise DataError([Problem(str(path), "bestand bevat geen kopregel")])
+        raise DataError([Problem(file, f"CSV niet te lezen: {exc}", row=reader.line_num)]) from exc
+    if not records or not any(cell.strip() for cell in records[0]):
+        raise DataError([_no_header(file, None)])
+    if _ESCAPED.search(text):
+        mixed = bool(_NON_ASCII_TEXT.search(text))
+        raise DataError([_undecodable(records, file, mixed)])
     header, body = records[0], records[1:]
+    if len(body) > MAX_ROWS:
+        raise DataError([_too_many_rows(file)])
     width = len(header)
     problems: list[Problem] = []
     rows: list[list[str]] = []
     numbers: list[int] = []
+    mixed: list[tuple[int, str, list[str]]] = []  # rows with another delimiter than the header
     for number, record in enumerate(body, start=2):
         if not record or not any(cell.strip() for cell in record):
             continue  # blank line: a spreadsheet shows an empty row, so numbering still counts it
+        if len(record) < width and len(record) <= 2 and width > 2:
+            other = _other_delimiter(record, delimiter, width)
+            if other:
+                mixed.append((number, other, record))
+                continue
         if len(record) > width:
             extra = record[width:]
             if any(cell.strip() for cell in extra):
+                hint = " (een decimale komma zonder aanhalingstekens?)" if delimiter == "," else ""
                 problems.append(
                     Problem(
-                        str(path),
-                        f"rij heeft {len(record)} velden, de kopregel {width}",
+                        file,
+                        f"rij heeft {len(record)} velden, de kopregel {width}{hint}",
                         row=number,
-                        value=delimiter.join(extra),
+                        value=delimiter.join(record),
                         expected="evenveel velden als kolommen in de kopregel",
                     )
                 )
@@ -189,15 +233,183 @@ def _read_csv(path: Path) -> pd.DataFrame:
             record = record + [""] * (width - len(record))
         rows.append(record)
         numbers.append(number)
+    if mixed:
+        # Usually two exports pasted together: one problem for all of those rows.
+        number, other, record = mixed[0]
+        also = [str(n) for n, _, _ in mixed[1:]]
+        more = (
+            f"; ook rij {', '.join(also[:10])}{', ...' if len(also) > 10 else ''}" if also else ""
+        )
+        problems.insert(
+            0,
+            Problem(
+                file,
+                f"rij gebruikt een ander scheidingsteken ({_DELIMITER_NAMES[other]}) dan de "
+                f"kopregel ({_DELIMITER_NAMES[delimiter]}){more}",
+                row=number,
+                value=delimiter.join(record),
+                expected="hetzelfde scheidingsteken in het hele bestand",
+            ),
+        )
     if problems:
-        raise DataError(problems)
+        raise DataError(_capped(problems))
     return _frame(header, rows, numbers)
+
+
+def _decode(raw: bytes, file: str) -> str:
+    """The text of a CSV file: UTF-8 (with or without BOM) or else Windows-1252.
+
+    A file mixing both keeps its undecodable bytes as surrogates (``surrogateescape``), so
+    the caller can name the cell they are in. UTF-16 and binary files are refused here.
+    """
+    for signature, kind in _BINARY_SIGNATURES.items():
+        if raw.startswith(signature):
+            raise DataError(
+                [
+                    Problem(
+                        file,
+                        f"bestand is geen CSV-tekst maar lijkt {kind}",
+                        expected="een bestandsextensie die bij de inhoud past",
+                    )
+                ]
+            )
+    head = raw[:4096]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") > len(head) // 4:
+        raise DataError(
+            [
+                Problem(
+                    file,
+                    "tekstcodering UTF-16 wordt niet ondersteund",
+                    expected="UTF-8 of Windows-1252 (in Excel: opslaan als 'CSV UTF-8')",
+                )
+            ]
+        )
+    if raw.startswith(b"\xef\xbb\xbf"):  # the byte-order mark Excel writes before CSV UTF-8
+        raw = raw[3:]
+    text = raw.decode("utf-8", errors="surrogateescape")
+    if not _ESCAPED.search(text) or _NON_ASCII_TEXT.search(text):
+        # UTF-8; or valid UTF-8 next to bytes that are not: mixed, reported by the caller
+        return text
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return text  # neither encoding: the caller names the cell with the unknown byte
+
+
+def _undecodable(records: list[list[str]], file: str, mixed: bool) -> Problem:
+    """The problem for the first cell holding a byte that is not UTF-8 (nor Windows-1252).
+
+    ``mixed``: the rest of the file is valid UTF-8 with non-ASCII text, so this cell is
+    Windows-1252 in a UTF-8 file; otherwise the byte is not Windows-1252 either.
+    """
+    header = records[0]
+    for number, record in enumerate(records, start=1):
+        for position, cell in enumerate(record):
+            if not _ESCAPED.search(cell):
+                continue
+            raw = cell.encode("utf-8", "surrogateescape")
+            column = None
+            if number > 1 and position < len(header):
+                column = header[position].strip() or None
+            if mixed:
+                return Problem(
+                    file,
+                    "tekstcodering gemengd: deze cel is Windows-1252, de rest van het "
+                    "bestand UTF-8",
+                    row=number,
+                    column=column,
+                    value=raw.decode("cp1252", "replace"),
+                    expected="één tekstcodering in het hele bestand (bij voorkeur UTF-8)",
+                )
+            bad = next(b for b in raw if b >= 0x80 and bytes([b]).decode("cp1252", "ignore") == "")
+            return Problem(
+                file,
+                f"tekstcodering niet herkend: byte 0x{bad:02X} is geen UTF-8 en geen Windows-1252",
+                row=number,
+                column=column,
+                value=raw.decode("latin-1"),
+                expected="UTF-8 of Windows-1252",
+            )
+    raise AssertionError("no undecodable byte in the records")  # pragma: no cover
+
+
+def _delimiter(text: str, file: str) -> str:
+    """The delimiter of the header line; refuses a title or blank line above the header."""
+    lines = text.split("\n", 12)[:12]
+    first = lines[0]
+    # The header never holds a decimal comma, so the most frequent candidate there is the
+    # delimiter; a one-column file has none and is read with the default comma.
+    delimiter = max(_DELIMITERS, key=first.count)
+    if first.count(delimiter):
+        return delimiter
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        if any(d in line for d in _DELIMITERS):
+            # Row 1 has a single cell (or none) and a later row has several: that later row
+            # is the header and row 1 a title, or row 1 is empty.
+            if first.strip():
+                raise DataError([_title_row(file, first.strip(), number, column=None)])
+            raise DataError([_no_header(file, number)])
+        break
+    return ","
+
+
+def _other_delimiter(record: list[str], delimiter: str, width: int) -> str | None:
+    """The delimiter a too short row uses instead of the header's, if it is that."""
+    line = delimiter.join(record)
+    for other in _DELIMITERS:
+        if other != delimiter and line.count(other) + 1 >= width:
+            return other
+    return None
+
+
+def _title_row(file: str, title: str, header_row: int, column: str | None) -> Problem:
+    return Problem(
+        file,
+        "titelregel boven de kopregel",
+        row=1,
+        column=column,
+        value=title,
+        expected=f"kolomnamen in rij 1 (de kopregel lijkt in rij {header_row} te staan; "
+        "verwijder de regels erboven)",
+    )
+
+
+def _no_header(file: str, header_row: int | None) -> Problem:
+    where = f" (de kopregel lijkt in rij {header_row} te staan)" if header_row else ""
+    return Problem(file, "kopregel ontbreekt", row=1, expected=f"kolomnamen in rij 1{where}")
+
+
+def _too_many_rows(file: str) -> Problem:
+    return Problem(
+        file,
+        "bestand heeft te veel rijen",
+        row=MAX_ROWS + 2,
+        expected=f"hoogstens {MAX_ROWS:_} rijen per bestand".replace("_", "."),
+    )
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """At most MAX_ROW_PROBLEMS row problems, then one line saying how many more."""
+    if len(problems) <= MAX_ROW_PROBLEMS:
+        return problems
+    rest = problems[MAX_ROW_PROBLEMS:]
+    shown = ", ".join(str(p.row) for p in rest[:10]) + (", ..." if len(rest) > 10 else "")
+    summary = Problem(problems[0].file, f"nog {len(rest)} rij(en) met een probleem (rij {shown})")
+    return problems[:MAX_ROW_PROBLEMS] + [summary]
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f} MB"
 
 
 def _read_xlsx(path: Path) -> pd.DataFrame:
     """Read the first worksheet of an Excel file; numbers become the text Excel shows."""
     import openpyxl
+    from openpyxl.utils import get_column_letter
 
+    file = str(path)
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = book.worksheets[0]
@@ -209,26 +421,29 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             cells = [_cell_text(v) for v in values]
             if header is None:
-                if number != 1 or not any(cells):
-                    raise DataError(
-                        [
-                            Problem(
-                                str(path),
-                                "kopregel ontbreekt",
-                                row=1,
-                                expected="kolomnamen in rij 1",
-                            )
-                        ]
-                    )
-                header = cells
+                header = cells if number == 1 else []
+                if number == 1:
+                    continue
+            if not any(cells):
                 continue
-            if any(cells):
-                rows.append(cells)
-                numbers.append(number)
+            if not rows and sum(map(bool, header)) <= 1 and sum(map(bool, cells)) >= 2:
+                # Row 1 holds one cell (or none) and the first filled row several: that row
+                # is the header, and row 1 a title above it (or empty).
+                title = next(((i, c) for i, c in enumerate(header) if c), None)
+                if title is None:
+                    raise DataError([_no_header(file, number)])
+                column = get_column_letter(title[0] + 1)
+                raise DataError([_title_row(file, title[1], number, column=column)])
+            rows.append(cells)
+            numbers.append(number)
+            if len(rows) > MAX_ROWS:
+                raise DataError([_too_many_rows(file)])
     finally:
         book.close()
-    if header is None:
-        raise DataError([Problem(str(path), "eerste werkblad is leeg")])
+    if header is None or not (any(header) or rows):
+        raise DataError([Problem(file, "eerste werkblad is leeg")])
+    if not any(header):
+        raise DataError([_no_header(file, None)])
     # Formatted but empty cells can make rows longer or shorter than the header.
     width = max([len(header), *(len(r) for r in rows)])
     header = header + [""] * (width - len(header))
@@ -240,7 +455,9 @@ def _read_sav(path: Path) -> tuple[pd.DataFrame, ValueLabels]:
     """Read an SPSS file as codes, with its value labels keyed by integer code."""
     import pyreadstat
 
-    data, meta = pyreadstat.read_sav(str(path), apply_value_formats=False)
+    data, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, row_limit=MAX_ROWS + 1)
+    if len(data) > MAX_ROWS:
+        raise DataError([_too_many_rows(str(path))])
     labels: ValueLabels = {}
     for column, mapping in (meta.variable_value_labels or {}).items():
         codes: dict[int, str] = {}
@@ -259,6 +476,15 @@ def _read_sav(path: Path) -> tuple[pd.DataFrame, ValueLabels]:
                 lambda v, b=back: b.get(v.strip(), v) if isinstance(v, str) else v
             )
     return frame, labels
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """Read a Parquet file (after checking its row count in the footer)."""
+    import pyarrow.parquet as pq
+
+    if pq.ParquetFile(path).metadata.num_rows > MAX_ROWS:
+        raise DataError([_too_many_rows(str(path))])
+    return _from_typed(pd.read_parquet(path))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -345,11 +571,100 @@ def _tidy(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     for position in range(frame.shape[1]):
         frame.isetitem(position, _strip(frame.iloc[:, position]))
     problems = _header_problems(list(frame.columns), frame, file)
+    problems += _garbled_text(frame, file)
     if problems:
         raise DataError(problems)
     # A nameless column with nothing in it is an artefact of a trailing delimiter: drop it.
     keep = [c for c in frame.columns if c != ""]
     return frame.loc[:, keep]
+
+
+def _garbled_text(frame: pd.DataFrame, file: str) -> list[Problem]:
+    """Report header names and cells whose text was garbled on its way here.
+
+    Two things are caught: UTF-8 text that was read as Windows-1252 and saved again
+    (``BÃ¨ta`` for ``Bèta``, ``ï»¿`` for a byte-order mark), and a byte-order mark inside
+    the data (two exports pasted together). Neither can be meant, and both would otherwise
+    reach a report or make an id silently differ from the same id elsewhere.
+    """
+    problems: list[Problem] = []
+    for name in frame.columns:
+        found = _garbled(name)
+        if found:
+            problems.append(
+                Problem(file, found[0], row=1, column=name, value=name, expected=found[1])
+            )
+    if frame.empty:
+        return problems
+    # Most files hold no garbled text at all: test each distinct value once, and only look
+    # for the cells when one is garbled.
+    array = frame.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(array.ravel(), use_na_sentinel=True)
+    found = {i: f for i, f in enumerate(map(_garbled, uniques)) if f is not None}
+    if not found:
+        return problems
+    codes = codes.reshape(array.shape)
+    rows, positions = np.nonzero(np.isin(codes, list(found)))
+    for row, position in zip(rows, positions, strict=True):  # row-major: as a person reads
+        message, expected = found[codes[row, position]]
+        problems.append(
+            Problem(
+                file,
+                message,
+                row=int(frame.index[row]),
+                column=str(frame.columns[position]),
+                value=array[row, position],
+                expected=expected,
+            )
+        )
+    return _capped(problems)
+
+
+def _garbled(value: object) -> tuple[str, str] | None:
+    """(message, expected) when ``value`` holds garbled text, else None."""
+    if not isinstance(value, str) or value.isascii():
+        return None
+    fixed = _unmojibake(value)
+    if fixed is not None:
+        if "\ufeff" in fixed:
+            return (
+                "byte-order mark die verkeerd is omgezet (ï»¿): het bestand is als "
+                "Windows-1252 gelezen en als UTF-8 opgeslagen",
+                fixed.replace("\ufeff", ""),
+            )
+        return (
+            "tekst verminkt door een verkeerde tekstcodering: UTF-8 is als Windows-1252 "
+            "gelezen en opnieuw opgeslagen",
+            fixed,
+        )
+    if "\ufeff" in value:
+        return (
+            "onzichtbaar teken U+FEFF (byte-order mark) midden in het bestand; zijn hier "
+            "twee exports aan elkaar geplakt?",
+            value.replace("\ufeff", ""),
+        )
+    return None
+
+
+def _unmojibake(text: str) -> str | None:
+    """``text`` with UTF-8 read as Windows-1252 (or Latin-1) repaired; None when it has none."""
+    found = False
+
+    def repair(match: re.Match[str]) -> str:
+        nonlocal found
+        chunk = match.group()
+        for n in range(len(chunk), 1, -1):
+            for codec in ("cp1252", "latin-1"):
+                try:
+                    out = chunk[:n].encode(codec).decode("utf-8")
+                except UnicodeError:
+                    continue
+                found = True
+                return out + chunk[n:]
+        return chunk
+
+    fixed = _MOJIBAKE.sub(repair, text)
+    return fixed if found else None
 
 
 def _strip(values: pd.Series) -> pd.Series:

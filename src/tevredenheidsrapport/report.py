@@ -263,7 +263,8 @@ class Report:
         when = "".join(f"\n  {k}: {'true' if v else 'false'}" for k, v in self.conditions.items())
         meta = (
             "---\n"
-            + f'pagetitle: "{attr(s.report.title)} – {attr(self.name_raw)}"\n'
+            # metadata values are markdown to Pandoc: escape, so the title stays literal
+            + f'pagetitle: "{attr(escape(s.report.title + " – " + self.name_raw))}"\n'
             + "lang: nl-NL\ntevreden-when:"
             + when
             + "\n---"

@@ -10,16 +10,19 @@ loops over the rows that are wrong.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import labels
 from .codebook import Codebook, Item
 from .errors import DataError, Problem
+from .fsutil import safe_name
 from .readers import ValueLabels, to_numbers
 
 #: Required columns of the two fixed tables, in the order of the data contract.
@@ -37,11 +40,19 @@ SAMPLE_COLUMNS = (
 YES_NO = (labels.JA, labels.NEE)
 #: Questionnaire (``Codebook.questionnaire``) that belongs to service 11 and only to it.
 INBURGEREN = "inburgeren"
+#: Optional column of ``sample.csv``: the day the person's trajectory ended, inside the period.
+END_DATE = "end_date"
 #: Rows reported per check and column; beyond this one summary line says how many more, so a
 #: wholly wrong column does not bury the other problems under thousands of identical lines.
 MAX_ROWS_PER_CHECK = 20
 
 _PROVIDER_ID = r"[A-Za-z0-9_-]+"
+# Characters a name shown in a report may not hold: control characters (a NUL cannot even be
+# passed to pandoc) and the bidi embeddings and overrides, which make text display in another
+# order than it is stored.
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e]")
+_DATE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DATE_NL = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
 
 
 def validate_path(path: str | Path) -> list[Problem]:
@@ -92,7 +103,7 @@ def check_columns(frame: pd.DataFrame, file: str, required: Sequence[str]) -> li
 
 def check_providers(frame: pd.DataFrame, file: str) -> list[Problem]:
     """Check ``providers.csv``: unique well-formed ids, a name, and ja/nee for telefonisch."""
-    problems = check_columns(frame, file, PROVIDER_COLUMNS)
+    problems = check_columns(frame, file, PROVIDER_COLUMNS) + _no_rows(frame, file)
     if "provider_id" in frame:
         ids = frame["provider_id"]
         problems += _required(ids, file, "provider_id")
@@ -101,8 +112,37 @@ def check_providers(frame: pd.DataFrame, file: str) -> list[Problem]:
             file, bad, ids, "provider_id", "ongeldige code", "letters, cijfers, '-' en '_'"
         )
         problems += _unique(ids, file, "provider_id")
+        # Reports are files named after the id: two ids must never give one file name, also
+        # not on a disk that ignores case (Windows, macOS) or after safe_name changed an id.
+        names = ids.where(ids.notna() & ~bad & ~ids.duplicated()).map(
+            lambda v: safe_name(v).casefold() if isinstance(v, str) else None
+        )
+        first = pd.Series(names.index, index=names.index).groupby(names).transform("min")
+        clash = names.notna() & names.duplicated(keep="first")
+        problems += _flag(
+            file,
+            clash,
+            ids,
+            "provider_id",
+            "code geeft dezelfde bestandsnaam als een andere dienstverlener",
+            first.map(
+                lambda r: (
+                    f"een andere bestandsnaam dan de code in rij {r} (hoofdletters tellen niet mee)"
+                )
+            ),
+        )
     if "name" in frame:
-        problems += _required(frame["name"], file, "name")
+        names = frame["name"]
+        problems += _required(names, file, "name")
+        hidden = names.notna() & names.str.contains(_HIDDEN).astype(object).eq(True)
+        problems += _flag(
+            file,
+            hidden,
+            names.map(_visible, na_action="ignore"),
+            "name",
+            "naam bevat een onzichtbaar stuurteken",
+            "een naam met alleen zichtbare tekens",
+        )
     if "telefonisch" in frame:
         problems += _choice(frame["telefonisch"], file, "telefonisch", YES_NO, required=True)
     return problems
@@ -113,15 +153,17 @@ def check_sample(
     file: str,
     provider_ids: Iterable[str] | None,
     questionnaires: Mapping[str, Codebook | None] | None,
+    period: tuple[dt.date, dt.date] | None = None,
 ) -> list[Problem]:
     """Check ``sample.csv`` against the providers and the questionnaires of the period.
 
     ``provider_ids`` is None when the providers could not be read (the reference check is then
     skipped); ``questionnaires`` maps each questionnaire of ``period.yaml`` to its codebook,
     or to None when that codebook failed to load; it is None itself when ``period.yaml`` has
-    no usable questionnaires (the questionnaire checks are then skipped).
+    no usable questionnaires (the questionnaire checks are then skipped). ``period`` (first
+    and last day) checks the optional ``end_date`` column; None skips that check.
     """
-    problems = check_columns(frame, file, SAMPLE_COLUMNS)
+    problems = check_columns(frame, file, SAMPLE_COLUMNS) + _no_rows(frame, file)
     col = {c: frame[c] for c in SAMPLE_COLUMNS if c in frame}
     if "person_id" in col:
         problems += _required(col["person_id"], file, "person_id")
@@ -261,6 +303,8 @@ def check_sample(
             "provincie ingevuld bij een opdrachtgever",
             "leeg",
         )
+    if END_DATE in frame:
+        problems += _check_end_dates(frame[END_DATE], file, period)
     return problems
 
 
@@ -381,15 +425,7 @@ def _check_item_column(
             "rapportcijfer buiten 1-10",
             "een getal 1-10",
         )
-        if not item.decimals:
-            problems += _flag(
-                file,
-                numbers.notna() & (numbers != numbers.round()),
-                values,
-                column,
-                "rapportcijfer met decimalen, terwijl het codeboek alleen hele getallen toestaat",
-                "een geheel getal 1-10",
-            )
+        problems += _decimals(numbers, values, file, column, item)
         return problems
     if item.type == "multi":
         allowed: Sequence[float] = (0, 1)
@@ -397,8 +433,104 @@ def _check_item_column(
     else:
         allowed = list(item.options)
         expected = _options(item)
-    bad = not_number | (numbers.notna() & ~numbers.isin(allowed))
-    return _flag(file, bad, values, column, "onbekende antwoordcode", expected)
+    known = numbers.isin(allowed)
+    if item.decimals and item.type in ("scale", "matrix") and allowed:
+        # A scale of grades (decimals: true): besides its codes, any grade from 1 to 10 (as
+        # far as the scale reaches) with one decimal, as for the grade item itself.
+        low, high = max(1, min(allowed)), min(10, max(allowed))
+        inside = (numbers >= low) & (numbers <= high)
+        problems = _decimals(numbers.where(inside & ~known), values, file, column, item)
+        known |= inside
+        expected = f"een cijfer van {low} tot en met {high}, hoogstens één decimaal"
+    else:
+        problems = []
+    bad = not_number | (numbers.notna() & ~known)
+    return _flag(file, bad, values, column, "onbekende antwoordcode", expected) + problems
+
+
+def _decimals(
+    numbers: pd.Series, values: pd.Series, file: str, column: str, item: Item
+) -> list[Problem]:
+    """Report grades with more decimals than the codebook allows (none, or one)."""
+    if not item.decimals:
+        return _flag(
+            file,
+            numbers.notna() & (numbers != numbers.round()),
+            values,
+            column,
+            "rapportcijfer met decimalen, terwijl het codeboek alleen hele getallen toestaat",
+            "een geheel getal 1-10",
+        )
+    tenths = numbers * 10
+    return _flag(
+        file,
+        numbers.notna() & ~np.isclose(tenths, tenths.round(), rtol=0, atol=1e-6),
+        values,
+        column,
+        "cijfer met meer dan één decimaal",
+        "een getal met hoogstens één decimaal, zoals 7,5",
+    )
+
+
+def _no_rows(frame: pd.DataFrame, file: str) -> list[Problem]:
+    """A table that must list something but has only its header."""
+    if len(frame):
+        return []
+    return [
+        Problem(
+            file,
+            "bestand bevat alleen een kopregel, geen gegevens",
+            row=2,
+            expected="minstens één rij onder de kopregel",
+        )
+    ]
+
+
+def _check_end_dates(
+    values: pd.Series, file: str, period: tuple[dt.date, dt.date] | None
+) -> list[Problem]:
+    """Check the optional end dates: real dates, inside the period when it is known."""
+    days = values.map(_parse_date, na_action="ignore")
+    problems = _flag(
+        file,
+        values.notna() & days.isna(),
+        values,
+        END_DATE,
+        "ongeldige datum",
+        "JJJJ-MM-DD of DD-MM-JJJJ",
+    )
+    if period is not None:
+        start, end = period
+        outside = days.map(lambda d: isinstance(d, dt.date) and not start <= d <= end)
+        problems += _flag(
+            file,
+            outside.astype(bool),
+            values,
+            END_DATE,
+            "datum ligt buiten de meetperiode",
+            f"een datum van {start.isoformat()} tot en met {end.isoformat()}",
+        )
+    return problems
+
+
+def _parse_date(text: object) -> dt.date | None:
+    """A date as delivered (``2025-03-01``, ``1-3-2025``, Excel's ``2025-03-01 00:00:00``)."""
+    text = str(text).strip()
+    iso, nl = _DATE_ISO.fullmatch(text.split(" ")[0]), _DATE_NL.fullmatch(text)
+    try:
+        if iso:
+            return dt.date(*map(int, iso.groups()))
+        if nl:
+            day, month, year = map(int, nl.groups())
+            return dt.date(year, month, day)
+    except ValueError:
+        return None
+    return None
+
+
+def _visible(text: str) -> str:
+    """``text`` with its control characters shown as code points (``<U+0000>``)."""
+    return _HIDDEN.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
 
 
 def _required(values: pd.Series, file: str, column: str) -> list[Problem]:

@@ -1,0 +1,104 @@
+"""Privacy of single reports: respondent ids and open answers never reach an output.
+
+Scaffolding for issue part 5: :func:`leaks` scans HTML (source and text), PDF text and JSON
+sidecars for given strings, and is meant to be reused on every output of a demo batch; the
+tests here need only :func:`render.render_report`. Respondent ids and 'Anders, namelijk'
+texts are planted as unique strings in a small period; they must appear in no output unless
+``privacy.show_open_answers`` asks for the open answers (and then only those).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+from fixtures.periods import answers, codebook, valid_spec, write_period
+from pypdf import PdfReader
+
+from tevredenheidsrapport import render
+from tevredenheidsrapport.config import load_settings
+
+PDFTOTEXT = shutil.which("pdftotext")
+ARBEID = codebook("arbeid-2024")
+OPEN_COLUMNS = [c for it in ARBEID.items if it.type == "open" for c in it.columns()]
+#: Planted strings: nothing else in a report looks like them.
+PERSONS = [f"rid-QX{i}7KZ" for i in range(5)]
+OPEN_TEXTS = {p: f"buurvrouw QO{i}9WV" for i, p in enumerate(PERSONS)}
+
+
+def output_text(path: Path) -> str:
+    """Everything a reader of ``path`` could see: the source and the text of HTML (entities
+    decoded), the text of a PDF, the content of JSON and other text files."""
+    if path.suffix == ".pdf":
+        if PDFTOTEXT:
+            out = subprocess.run([PDFTOTEXT, "-enc", "UTF-8", str(path), "-"], capture_output=True)
+            if out.returncode == 0:
+                return out.stdout.decode("utf-8")
+        return "".join(page.extract_text() for page in PdfReader(path).pages)
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".html":
+        return text + "\n" + html.unescape(re.sub(r"<[^>]+>", " ", text))
+    return text
+
+
+def leaks(paths: Iterable[Path], secrets: Iterable[str]) -> list[tuple[str, str]]:
+    """(file name, secret) for every planted string found in an output, whitespace ignored."""
+    wanted = {s: "".join(s.split()) for s in secrets}
+    found = []
+    for path in paths:
+        flat = "".join(output_text(path).split())
+        found += [(path.name, s) for s, w in wanted.items() if w in flat]
+    return found
+
+
+@pytest.fixture(scope="module")
+def period(tmp_path_factory):
+    """P1 with five complete arbeid clients whose ids and open answers are planted strings."""
+    spec = valid_spec()
+    for person in PERSONS:
+        spec["sample"].append(
+            {
+                "person_id": person,
+                "provider_id": "P1",
+                "group": "client",
+                "dienst": "5",
+                "questionnaire": "arbeid",
+                "status": "netto",
+                "province": "Utrecht",
+            }
+        )
+        row = answers(ARBEID, person, grade="7")
+        row.update({c: OPEN_TEXTS[person] for c in OPEN_COLUMNS})
+        spec["responses"]["arbeid"].append(row)
+    return write_period(tmp_path_factory.mktemp("privacy"), spec)
+
+
+def test_respondent_ids_and_open_answers_reach_no_output(period, settings, tmp_path):
+    result = render.render_report(
+        "P1", period, tmp_path / "uit", settings=settings, work_root=tmp_path / "werk"
+    )
+    outputs = list(result.outputs.values())
+    assert {p.suffix for p in outputs} == {".html", ".pdf", ".json"}
+    assert leaks(outputs, [*PERSONS, *OPEN_TEXTS.values()]) == []
+
+
+def test_open_answers_only_when_the_setting_asks(period, tmp_path):
+    """The control for the test above: the planted texts are findable when they are shown;
+    respondent ids stay out even then."""
+    settings = load_settings([], ["privacy.show_open_answers=true"])
+    result = render.render_report(
+        "P1",
+        period,
+        tmp_path / "uit",
+        settings=settings,
+        formats=("html",),
+        work_root=tmp_path / "werk",
+    )
+    outputs = list(result.outputs.values())
+    assert leaks(outputs, OPEN_TEXTS.values())
+    assert leaks(outputs, PERSONS) == []
