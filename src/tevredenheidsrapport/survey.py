@@ -8,6 +8,7 @@ slices the precomputed frames.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 
@@ -50,13 +51,17 @@ class Survey:
         return metrics.grade_distribution(metrics.completed_grades(self.dataset.persons)["cijfer"])
 
     @cached_property
-    def table11(self) -> dict[str, pd.DataFrame]:
-        """Table 1.1 of every provider, computed once (the overview and the reports use it)."""
+    def table11(self) -> Mapping[str, pd.DataFrame]:
+        """Table 1.1 of every provider, each computed on first use and kept.
+
+        Lazy per provider: one report needs only its own (9 ms each, 4.6 s for 500
+        providers), and batch workers compute theirs in parallel.
+        """
         pub, k = self.settings.publication, self.settings.privacy.min_answers
-        return {
-            pid: metrics.table11(self.persons(pid), publication=pub, min_answers=k)
-            for pid in self.dataset.providers.index
-        }
+        return _LazyMap(
+            self.dataset.providers.index,
+            lambda pid: metrics.table11(self.persons(pid), publication=pub, min_answers=k),
+        )
 
     @cached_property
     def _answers(self) -> dict[str, pd.DataFrame]:
@@ -79,6 +84,29 @@ class Survey:
 
     def __repr__(self) -> str:
         return f"Survey({self.period.id!r}, providers={len(self.dataset.providers)})"
+
+
+class _LazyMap(Mapping):
+    """A read-only mapping whose values are computed on first access and then kept."""
+
+    def __init__(self, keys, compute):
+        self._keys = list(keys)
+        self._known = set(self._keys)
+        self._compute = compute
+        self._values: dict = {}
+
+    def __getitem__(self, key):
+        if key not in self._values:
+            if key not in self._known:
+                raise KeyError(key)
+            self._values[key] = self._compute(key)
+        return self._values[key]
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 _CACHE: dict[tuple[str, str], Survey] = {}

@@ -1,0 +1,547 @@
+"""Overview of a period's reports for the survey owner: ``index.html``, CSV and Excel.
+
+Built from the JSON sidecars the reports wrote, never from the data: one row per provider
+with its table 1.1 totals (cliënten and opdrachtgevers: netto steekproef, ingevuld,
+respons, rapportcijfer, publicatie), the norm outcome, whether its report is current, and
+links to its HTML and PDF. Privacy as in table 1.1: a grade the report withholds is ``*``
+(``–`` when nobody gave one) and is absent from the CSV and Excel too; the sidecar's reason
+goes along.
+
+The content is built once as rows (:func:`collect`), then one writer per format.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from . import fmt, labels
+from .fsutil import atomic_write, safe_name
+
+HTML_FILE = "index.html"
+#: Used instead of index.html when a provider's own report is called index.html.
+HTML_FALLBACK = "overzicht.html"
+CSV_FILE = "overzicht.csv"
+XLSX_FILE = "overzicht.xlsx"
+
+# ---- user-facing Dutch text, kept together -------------------------------------------
+GEREED, VEROUDERD, MISLUKT, ONTBREEKT = "gereed", "verouderd", "mislukt", "ontbreekt"
+STATUS_HELP = {
+    GEREED: "rapport is actueel",
+    VEROUDERD: "rapport is gemaakt met oudere data, instellingen of code",
+    MISLUKT: "rapport kon niet worden gemaakt",
+    ONTBREEKT: "rapport is nog niet gemaakt",
+}
+HEADING = "{title} {period}: overzicht van de rapporten"
+INTRO = "Meetperiode {label}."
+COUNTS = "{n} dienstverleners: {parts}."
+ALL_PROVIDERS = "Alle dienstverleners"
+NOTE_SUPPRESSED = (
+    f"{labels.SUPPRESSED} Rapportcijfer niet getoond: het berust op te weinig antwoorden, "
+    "zodat geen respondent herkenbaar is (zoals in tabel 1.1 van het rapport)."
+)
+NOTE_NO_ANSWERS = (
+    f"{labels.NO_ANSWERS} {labels.NOTE_NO_ANSWERS[0].upper()}{labels.NOTE_NO_ANSWERS[1:]}."
+)
+NOTE_SORT = "Klik op een kolomkop om te sorteren."
+SHEET_TITLE = "Overzicht"
+LINK_TEXT = {"html": "HTML", "pdf": "PDF"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the overview: CSV name, Dutch label, header group and kind of value."""
+
+    key: str
+    label: str
+    group: str | None = None
+    kind: str = "text"  # text | int | pct | grade | bool | status | link | note
+
+
+def _group_columns(prefix: str, group: str) -> tuple[Column, ...]:
+    """The table 1.1 columns of one group (cliënten or opdrachtgevers)."""
+    head = labels.TABLE11_COLUMNS
+    return (
+        Column(f"{prefix}_netto", head[1], group, "int"),
+        Column(f"{prefix}_ingevuld", head[2], group, "int"),
+        Column(f"{prefix}_respons", head[3], group, "pct"),
+        Column(f"{prefix}_rapportcijfer", head[4], group, "grade"),
+        Column(f"{prefix}_rapportcijfer_weggelaten", "Cijfer niet getoond", group, "note"),
+        Column(f"{prefix}_publicatie", head[5], group, "bool"),
+    )
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("naam", "Dienstverlener"),
+    Column("provider_id", "Code"),
+    *_group_columns("clienten", labels.CLIENTEN),
+    *_group_columns("opdrachtgevers", labels.OPDRACHTGEVERS),
+    Column("norm", "Norm"),
+    Column("status", "Status", kind="status"),
+    Column("html", LINK_TEXT["html"], "Rapport", "link"),
+    Column("pdf", LINK_TEXT["pdf"], "Rapport", "link"),
+    Column("fout", "Fout", kind="note"),
+)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Table 1.1 totals of one group of a provider (None where the report has no row)."""
+
+    netto: int | None = None
+    ingevuld: int | None = None
+    respons: float | None = None
+    rapportcijfer: float | None = None
+    weggelaten: str | None = None  # why the grade is not shown (from the sidecar)
+    publicatie: bool | None = None
+
+    @property
+    def grade_text(self) -> str:
+        """The grade as table 1.1 prints it: ``7,8``, ``*`` (withheld) or ``–`` (none)."""
+        if self.rapportcijfer is not None:
+            return fmt.number(self.rapportcijfer, 1)
+        if self.netto is None:
+            return ""
+        if not self.ingevuld or (self.weggelaten or "").startswith("geen"):
+            return labels.NO_ANSWERS
+        return labels.SUPPRESSED
+
+
+@dataclass(frozen=True)
+class Row:
+    """One provider in the overview."""
+
+    provider_id: str
+    name: str
+    status: str
+    clienten: Group = field(default_factory=Group)
+    opdrachtgevers: Group = field(default_factory=Group)
+    norm: str | None = None
+    links: Mapping[str, str] = field(default_factory=dict)  # format -> relative file name
+    error: str | None = None
+
+    def value(self, column: Column) -> object:
+        """The raw value of ``column`` (numbers as numbers, None when empty)."""
+        key = column.key
+        for prefix in ("clienten", "opdrachtgevers"):
+            if key.startswith(prefix + "_"):
+                group: Group = getattr(self, prefix)
+                attr = key[len(prefix) + 1 :]
+                return (
+                    group.weggelaten if attr == "rapportcijfer_weggelaten" else getattr(group, attr)
+                )
+        return {
+            "naam": self.name,
+            "provider_id": self.provider_id,
+            "norm": self.norm,
+            "status": self.status,
+            "html": self.links.get("html"),
+            "pdf": self.links.get("pdf"),
+            "fout": self.error,
+        }[key]
+
+    def group_of(self, column: Column) -> Group:
+        return self.clienten if column.key.startswith("clienten_") else self.opdrachtgevers
+
+
+# --------------------------------------------------------------------------- content
+
+
+def read_sidecar(path: Path) -> dict | None:
+    """A report's sidecar, or None when it is missing or not a sidecar."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("provider"), dict)
+        or "table11" not in data
+    ):
+        return None
+    return data
+
+
+def _group(rows: Iterable[dict], kind: str) -> Group:
+    """The totals row of ``kind`` in a sidecar's table 1.1."""
+    row = next((r for r in rows if r.get("kind") == kind), None)
+    if row is None:
+        return Group()
+    return Group(
+        netto=row.get("netto"),
+        ingevuld=row.get("ingevuld"),
+        respons=row.get("respons"),
+        rapportcijfer=row.get("rapportcijfer"),
+        weggelaten=row.get("rapportcijfer_weggelaten"),
+        publicatie=row.get("publicatie"),
+    )
+
+
+def collect(
+    folder: str | Path,
+    providers: Sequence[tuple[str, str]] | None = None,
+    *,
+    failures: Mapping[str, str] | None = None,
+    stale: Iterable[str] = (),
+) -> tuple[list[Row], dict]:
+    """Rows of the overview of ``folder`` and the period (from the sidecars).
+
+    ``providers`` are (id, name) pairs in the order to list them (default: every sidecar
+    in the folder, by name); ``failures`` maps ids to the error of this run; ``stale`` ids
+    have a report that no longer matches its inputs.
+    """
+    folder = Path(folder)
+    failures = dict(failures or {})
+    stale = set(stale)
+    sidecars: dict[str, dict] = {}
+    if providers is None:
+        for path in sorted(folder.glob("*.json")):
+            data = read_sidecar(path)
+            if data is not None:
+                sidecars[str(data["provider"]["id"])] = data
+        providers = sorted(
+            ((pid, str(d["provider"].get("name", pid))) for pid, d in sidecars.items()),
+            key=lambda p: (p[1].casefold(), p[0]),
+        )
+    rows: list[Row] = []
+    period: dict = {}
+    for pid, name in providers:
+        data = sidecars.get(pid) or read_sidecar(folder / f"{safe_name(pid)}.json")
+        if pid in failures:
+            status = MISLUKT
+        elif data is None:
+            status = ONTBREEKT
+        else:
+            status = VEROUDERD if pid in stale else GEREED
+        if data is None:
+            rows.append(Row(pid, name, status, error=failures.get(pid)))
+            continue
+        period = period or data.get("period") or {}
+        files = data.get("files") or {}
+        links = {f: n for f, n in files.items() if f in LINK_TEXT and (folder / n).is_file()}
+        table = data.get("table11") or []
+        norm = (data.get("norm") or {}).get("status")
+        rows.append(
+            Row(
+                pid,
+                str(data["provider"].get("name") or name),
+                status,
+                clienten=_group(table, "totaal"),
+                opdrachtgevers=_group(table, "opdrachtgevers"),
+                norm=norm,
+                links=links,
+                error=failures.get(pid),
+            )
+        )
+    return rows, period
+
+
+def write_overview(
+    folder: str | Path,
+    providers: Sequence[tuple[str, str]] | None = None,
+    *,
+    failures: Mapping[str, str] | None = None,
+    stale: Iterable[str] = (),
+    title: str = "Tevredenheidsonderzoek",
+) -> dict[str, Path]:
+    """Write ``index.html``, ``overzicht.csv`` and ``overzicht.xlsx`` into ``folder``.
+
+    See :func:`collect` for the arguments. Every file is written atomically; returns the
+    paths by format.
+    """
+    folder = Path(folder)
+    rows, period = collect(folder, providers, failures=failures, stale=stale)
+    period = {"id": folder.name, "label": "", **period}
+    html_name = html_file(r.provider_id for r in rows)
+    return {
+        "html": atomic_write(folder / html_name, to_html(rows, period, title=title)),
+        "csv": atomic_write(folder / CSV_FILE, to_csv(rows)),
+        "xlsx": atomic_write(folder / XLSX_FILE, to_xlsx(rows)),
+    }
+
+
+def html_file(provider_ids: Iterable[str]) -> str:
+    """``index.html``, unless a provider's own report has that name."""
+    return HTML_FALLBACK if any(safe_name(p) == "index" for p in provider_ids) else HTML_FILE
+
+
+def overview_exists(folder: str | Path) -> bool:
+    """Whether the folder has all three overview files."""
+    folder = Path(folder)
+    has_html = (folder / HTML_FILE).is_file() or (folder / HTML_FALLBACK).is_file()
+    return has_html and (folder / CSV_FILE).is_file() and (folder / XLSX_FILE).is_file()
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _csv_value(row: Row, column: Column) -> object:
+    value = row.value(column)
+    if value is None:
+        return ""
+    if column.kind == "bool":
+        return labels.JA if value else labels.NEE
+    return value
+
+
+def to_csv(rows: Sequence[Row]) -> str:
+    """UTF-8 CSV, comma separated, decimal point, empty for missing (like the data contract)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([c.key for c in COLUMNS])
+    for row in rows:
+        writer.writerow([_csv_value(row, c) for c in COLUMNS])
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- Excel
+
+
+def to_xlsx(rows: Sequence[Row]) -> bytes:
+    """An Excel workbook: numbers as numbers, withheld grades as ``*``, links clickable."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET_TITLE
+    ws.append(
+        [
+            f"{c.group} {c.label.lower()}" if c.group and c.kind != "link" else c.label
+            for c in COLUMNS
+        ]
+    )
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for r, row in enumerate(rows, start=2):
+        for col, column in enumerate(COLUMNS, start=1):
+            value = row.value(column)
+            cell = ws.cell(r, col)
+            if column.kind == "grade":
+                group = row.group_of(column)
+                cell.value = value if value is not None else (group.grade_text or None)
+                cell.number_format = "0.0"
+                cell.alignment = Alignment(horizontal="right")
+            elif column.kind == "pct":
+                cell.value = value
+                cell.number_format = "0.0"
+            elif column.kind == "bool":
+                cell.value = None if value is None else (labels.JA if value else labels.NEE)
+            elif column.kind == "link":
+                if value:
+                    cell.value = LINK_TEXT[column.key]
+                    cell.hyperlink = str(value)
+                    cell.style = "Hyperlink"
+            else:
+                cell.value = value
+    widths = {
+        "text": 14,
+        "int": 10,
+        "pct": 11,
+        "grade": 13,
+        "bool": 11,
+        "status": 11,
+        "link": 7,
+        "note": 24,
+    }
+    for col, column in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = (
+            34 if column.key == "naam" else widths[column.kind]
+        )
+    ws.freeze_panes = "B2"
+    ws.auto_filter.ref = ws.dimensions
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+_CSS = """
+:root { --ink:#1f2933; --muted:#616e7c; --line:#d9e2ec; --head:#f0f4f8; --accent:#0b5394; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
+       margin: 2rem auto; max-width: 1400px; padding: 0 1rem; }
+h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
+p { margin: .25rem 0; color: var(--muted); }
+table { border-collapse: collapse; width: 100%; margin: 1.25rem 0 .75rem;
+        font-variant-numeric: tabular-nums; }
+th, td { padding: .4rem .55rem; border-bottom: 1px solid var(--line); text-align: left;
+         vertical-align: top; }
+thead th { background: var(--head); font-weight: 600; position: sticky; top: 0; }
+thead tr.groups th { text-align: center; border-bottom: 2px solid #fff; }
+thead tr.cols th { cursor: pointer; user-select: none; white-space: nowrap; }
+thead tr.cols th::after { content: " \\2195"; color: #9aa5b1; font-size: .8em; }
+thead tr.cols th[aria-sort="ascending"]::after { content: " \\2191"; color: var(--ink); }
+thead tr.cols th[aria-sort="descending"]::after { content: " \\2193"; color: var(--ink); }
+tbody tr:nth-child(even) { background: #fafbfc; }
+tbody tr:hover { background: #eef4fb; }
+td.num { text-align: right; }
+tfoot td { font-weight: 600; border-top: 2px solid var(--line); }
+a { color: var(--accent); }
+.status { display: inline-block; padding: 0 .45rem; border-radius: .6rem; font-size: .85em; }
+.status-gereed { background: #e3f9e5; color: #1f6b2a; }
+.status-verouderd { background: #fff3c4; color: #8a6d00; }
+.status-mislukt { background: #ffe3e3; color: #a61b1b; }
+.status-ontbreekt { background: #e4e7eb; color: #3e4c59; }
+.norm-niet-behaald { color: #a61b1b; }
+.notes { font-size: .9em; }
+"""
+
+# Progressive enhancement: the table reads fine without it; with it, headers sort.
+_JS = """
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  var heads = table.querySelectorAll("thead tr.cols th");
+  heads.forEach(function (th, index) {
+    th.addEventListener("click", function () {
+      var asc = th.getAttribute("aria-sort") !== "ascending";
+      heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      function key(row) {
+        var cell = row.cells[index];
+        var v = cell.getAttribute("data-sort");
+        return v === null ? cell.textContent.trim().toLowerCase() : v;
+      }
+      rows.sort(function (a, b) {
+        var x = key(a), y = key(b), nx = parseFloat(x), ny = parseFloat(y);
+        var r = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y, "nl");
+        return asc ? r : -r;
+      });
+      rows.forEach(function (row) { body.appendChild(row); });
+    });
+  });
+});
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _td(text: str, *, sort: object = None, css: str | None = None, title: str | None = None) -> str:
+    attrs = ""
+    if css:
+        attrs += f' class="{css}"'
+    if sort is not None:
+        attrs += f' data-sort="{_e(sort)}"'
+    if title:
+        attrs += f' title="{_e(title)}"'
+    return f"<td{attrs}>{text}</td>"
+
+
+def _html_cell(row: Row, column: Column) -> str:
+    value = row.value(column)
+    kind = column.kind
+    if kind == "int":
+        return _td(
+            "" if value is None else str(value), sort=-1 if value is None else value, css="num"
+        )
+    if kind == "pct":
+        text = "" if value is None else fmt.number(value, 1)
+        return _td(text, sort=-1 if value is None else value, css="num")
+    if kind == "grade":
+        group = row.group_of(column)
+        sort = value if value is not None else -1
+        return _td(_e(group.grade_text), sort=sort, css="num", title=group.weggelaten)
+    if kind == "bool":
+        return _td("" if value is None else (labels.JA if value else labels.NEE))
+    if kind == "status":
+        badge = f'<span class="status status-{_e(value)}">{_e(value)}</span>'
+        return _td(badge, sort=value, title=row.error or STATUS_HELP.get(str(value)))
+    if kind == "link":
+        if not value:
+            return _td("")
+        return _td(f'<a href="{_e(quote(str(value)))}">{LINK_TEXT[column.key]}</a>')
+    if column.key == "norm":
+        css = f"norm-{str(value).replace(' ', '-')}" if value else None
+        return _td(_e(value or ""), css=css)
+    if column.key == "naam" and row.links.get("html"):
+        return _td(
+            f'<a href="{_e(quote(row.links["html"]))}">{_e(value)}</a>', sort=str(value).lower()
+        )
+    return _td(_e(value or ""))
+
+
+def _footer(rows: Sequence[Row], columns: Sequence[Column]) -> str:
+    """Sums of netto and ingevuld, and the response they give, over all providers."""
+    cells = []
+    for column in columns:
+        if column.key == "naam":
+            cells.append(f"<td>{_e(ALL_PROVIDERS)}</td>")
+            continue
+        prefix, _, attr = column.key.partition("_")
+        if attr in ("netto", "ingevuld"):
+            total = sum(getattr(getattr(r, prefix), attr) or 0 for r in rows)
+            cells.append(f'<td class="num">{total}</td>')
+        elif attr == "respons":
+            netto = sum(getattr(r, prefix).netto or 0 for r in rows)
+            done = sum(getattr(r, prefix).ingevuld or 0 for r in rows)
+            cells.append(
+                f'<td class="num">{fmt.number(100 * done / netto, 1) if netto else ""}</td>'
+            )
+        else:
+            cells.append("<td></td>")
+    return "<tr>" + "".join(cells) + "</tr>"
+
+
+def to_html(rows: Sequence[Row], period: Mapping, *, title: str = "Tevredenheidsonderzoek") -> str:
+    """A self-contained Dutch HTML page with the overview table (no external requests)."""
+    columns = [c for c in COLUMNS if c.kind != "note"]
+    groups: list[list] = []  # [label, span]
+    for c in columns:
+        if groups and groups[-1][0] == c.group and c.group is not None:
+            groups[-1][1] += 1
+        else:
+            groups.append([c.group, 1])
+    group_row = "".join(
+        f'<th colspan="{span}" scope="colgroup">{_e(label)}</th>' if label else "<th></th>"
+        for label, span in groups
+    )
+    col_row = "".join(f'<th scope="col">{_e(c.label)}</th>' for c in columns)
+    body = "\n".join("<tr>" + "".join(_html_cell(r, c) for c in columns) + "</tr>" for r in rows)
+    counts = {}
+    for r in rows:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    parts = ", ".join(f"{n} {s}" for s, n in counts.items()) or "geen rapporten"
+    heading = HEADING.format(title=title, period=period.get("id", ""))
+    intro = INTRO.format(label=period["label"]) if period.get("label") else ""
+    notes = [NOTE_SUPPRESSED, NOTE_NO_ANSWERS, NOTE_SORT]
+    return f"""<!DOCTYPE html>
+<html lang="nl">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_e(heading)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<h1>{_e(heading)}</h1>
+<p>{_e(intro)} {_e(COUNTS.format(n=len(rows), parts=parts))}</p>
+<table class="sortable">
+<thead>
+<tr class="groups">{group_row}</tr>
+<tr class="cols">{col_row}</tr>
+</thead>
+<tbody>
+{body}
+</tbody>
+<tfoot>
+{_footer(rows, columns)}
+</tfoot>
+</table>
+<div class="notes">{"".join(f"<p>{_e(n)}</p>" for n in notes)}</div>
+<script>{_JS}</script>
+</body>
+</html>
+"""

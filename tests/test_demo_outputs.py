@@ -1,0 +1,100 @@
+"""Every demo report, rendered by the batch: privacy over all outputs, and batch == single.
+
+The batch renders both demo periods once for this module (about a minute on two cores).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from test_privacy import leaks, output_text
+
+from tevredenheidsrapport import render
+from tevredenheidsrapport.batch import render_batch
+from tevredenheidsrapport.dataset import load_period
+
+
+@pytest.fixture(scope="module")
+def batch(demo_data, settings, tmp_path_factory):
+    out = tmp_path_factory.mktemp("batch-out")
+    result = render_batch(demo_data, out, settings=settings, work_root=tmp_path_factory.mktemp("batch-work"), progress=False)
+    assert result.ok, result.summary()
+    return out
+
+
+def outputs(root, *suffixes):
+    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in suffixes and not p.name.startswith("."))
+
+
+def test_every_provider_has_its_outputs(batch, demo_data):
+    for period in ("2025", "2021"):
+        ids = pd.read_csv(demo_data / period / "providers.csv")["provider_id"]
+        for pid in ids:
+            for suffix in (".html", ".pdf", ".json"):
+                assert (batch / period / f"{pid}{suffix}").exists(), f"{period}/{pid}{suffix}"
+
+
+def test_no_respondent_id_or_open_answer_in_any_output(batch, demo_data):
+    secrets: set[str] = set()
+    for period in ("2025", "2021"):
+        data = load_period(demo_data / period)
+        secrets |= set(data.persons["person_id"].astype(str))
+        for cid, frame in data.responses.items():
+            for it in data.codebooks[cid].items:
+                if it.type == "open":
+                    secrets |= {t for t in frame[it.id].dropna().astype(str) if len(t.strip()) > 3}
+        vocabulary = {
+            str(v) for cb in data.codebooks.values() for it in cb.items for v in (it.text, *it.options.values(), *it.rows.values())
+        }
+        secrets -= vocabulary  # an open answer that repeats an answer option is no secret
+    assert len(secrets) > 1000
+    files = outputs(batch, ".html", ".json", ".csv")
+    found = leaks(files, secrets)
+    assert not found, found[:10]
+
+
+def test_pdfs_leak_nothing_either(batch, demo_data):
+    data = load_period(demo_data / "2025")
+    vocabulary = {str(v) for cb in data.codebooks.values() for it in cb.items for v in (it.text, *it.options.values(), *it.rows.values())}
+    secrets = {t for cid, f in data.responses.items() for it in data.codebooks[cid].items if it.type == "open" for t in f[it.id].dropna().astype(str)}
+    secrets -= vocabulary
+    secrets |= set(data.persons["person_id"].astype(str).head(300))
+    found = leaks(outputs(batch / "2025", ".pdf"), secrets)
+    assert not found, found[:10]
+
+
+def test_nothing_rests_on_fewer_answers_than_the_threshold(batch, demo_data, settings):
+    k = settings.privacy.min_answers
+    for period in ("2025", "2021"):
+        persons = load_period(demo_data / period).persons
+        done = persons[persons["netto"] & persons["ingevuld"] & persons["cijfer"].notna()]
+        for sidecar_path in outputs(batch / period, ".json"):
+            sidecar = json.loads(sidecar_path.read_text(encoding="utf-8"))
+            if not isinstance(sidecar, dict) or "table11" not in sidecar:
+                continue
+            pid = sidecar["provider"]["id"]
+            mine = done[done["provider_id"] == pid]
+            for row in sidecar["table11"]:
+                if row["kind"] == "dienst":
+                    n = int((mine["group"].eq("client") & mine["dienst"].eq(row["dienst"])).sum())
+                else:
+                    n = int(mine["group"].eq("client" if row["kind"] == "totaal" else "opdrachtgever").sum())
+                assert (row["rapportcijfer"] is None) == (n < k), (pid, row, n)
+            for entry in sidecar["figures"] + sidecar["cover"]:
+                assert entry.get("n") is None or entry["n"] >= k, (pid, entry)
+            html = (batch / period / f"{sidecar_path.stem}.html").read_text(encoding="utf-8")
+            assert all(int(n) >= k for n in re.findall(r'data-n="(\d+)"', html)), pid
+            # the promotor score is only given when enough clients answered
+            text = output_text(batch / period / f"{sidecar_path.stem}.html")
+            if "promotorscore van" in text:
+                assert not any(s["id"] == "client-aanbevolen" for s in sidecar["suppressed"]), pid
+
+
+@pytest.mark.parametrize("period,pid", [("2025", "baankracht-zuid"), ("2025", "werkvonk"), ("2021", "taalwerk-zuid")])
+def test_batch_and_single_render_give_identical_bytes(batch, demo_data, settings, tmp_path, period, pid):
+    single = render.render_report(pid, demo_data / period, tmp_path / "out", settings=settings, work_root=tmp_path / "w")
+    for kind in ("html", "json", "pdf"):
+        assert single.outputs[kind].read_bytes() == (batch / period / f"{pid}.{kind}").read_bytes(), kind
