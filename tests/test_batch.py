@@ -10,6 +10,7 @@ import csv
 import json
 import os
 import shutil
+import signal
 import time
 from types import SimpleNamespace
 
@@ -230,11 +231,12 @@ def test_a_crashing_report_and_a_killed_worker_fail_alone(data, ids, tmp_path, m
     def open_report(data_, provider, **kwargs):
         if provider == broken:
             raise ValueError("kapotte data")
-        if provider == killer:
-            os._exit(9)  # the worker process dies, as with a segfault or the OOM killer
+        if provider == killer:  # the worker dies, as by the out-of-memory killer
+            os.kill(os.getpid(), signal.SIGKILL)
         return original(data_, provider, **kwargs)
 
     monkeypatch.setattr(report, "open_report", open_report)  # workers are forked: they see it
+    monkeypatch.setattr(batch, "RECYCLE_MB", -1e6)  # and replace every worker after each report
     out = tmp_path / "out"
     args = [
         "batch",
@@ -250,13 +252,13 @@ def test_a_crashing_report_and_a_killed_worker_fail_alone(data, ids, tmp_path, m
         "-j",
         "2",
     ]
-    status = main(args)
+    status = main([*args, "--stats", str(tmp_path / "stats.json")])
     text = capsys.readouterr()
     assert status == 1
     assert "4 gerenderd, 0 overgeslagen (ongewijzigd), 2 mislukt" in text.out
     assert f"MISLUKT {SPEC.period}/{broken}: rapport voor '{broken}' mislukt" in text.out
     assert "ValueError: kapotte data" in text.out
-    assert f"MISLUKT {SPEC.period}/{killer}: {batch.MSG_CRASHED}" in text.out
+    assert f"MISLUKT {SPEC.period}/{killer}: {batch.MSG_CRASHED} (signaal SIGKILL)" in text.out
     period = out / SPEC.period
     for pid in ids:
         failed = pid in (broken, killer)
@@ -268,6 +270,9 @@ def test_a_crashing_report_and_a_killed_worker_fail_alone(data, ids, tmp_path, m
     }
     assert rows[broken]["status"] == overview.MISLUKT and "kapotte data" in rows[broken]["fout"]
     assert rows[ids[0]]["status"] == overview.GEREED
+    stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
+    rendered_by = [r["pid"] for r in stats["reports"] if r["pid"]]
+    assert len(rendered_by) == 5 and len(set(rendered_by)) == 5  # a fresh worker for each
 
 
 def test_unknown_provider_is_named(data, tmp_path, capsys):

@@ -27,10 +27,12 @@ One provider's failure never stops the others: failures are listed at the end an
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
 import multiprocessing
+import multiprocessing.connection as mp_connection
 import os
 import resource
 import signal
@@ -38,9 +40,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -55,7 +55,7 @@ from .fsutil import atomic_write, safe_name
 PERIOD_MANIFEST = "_period"
 
 # user-facing messages (Dutch), kept together
-MSG_CRASHED = "werkproces onverwacht gestopt (crash of geheugentekort), ook bij een tweede poging"
+MSG_CRASHED = "werkproces onverwacht gestopt, ook bij een tweede poging"
 MSG_NO_PERIOD = "geen meetperiode (period.yaml) gevonden in {data}"
 MSG_DUPLICATE = "periode-id {id} komt voor in twee mappen: {a} en {b}"
 MSG_UNKNOWN = "onbekende dienstverlener(s) {ids}; bijvoorbeeld: {known}"
@@ -65,10 +65,10 @@ MSG_NO_DASK = (
 MSG_DASK_CONNECT = "kan geen verbinding maken met Dask-scheduler {address}: {error}"
 BAR_LABEL = "rapporten"
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-#: Workers are replaced by fresh forks once one's peak memory is this much (MB) above the
-#: parent's at fork time: pages they share with the parent count from the start, and a
-#: report's own work needs well under 100 MB.
-RECYCLE_MB = 150.0
+#: A worker is replaced by a fresh fork once its peak memory is this much (MB) above the
+#: parent's: pages it shares with the parent count from the start, and a report's own work
+#: needs well under 100 MB.
+RECYCLE_MB = 120.0
 
 
 @dataclass(frozen=True)
@@ -545,14 +545,22 @@ def _warm(template: Path) -> None:
             pass
 
 
-def _init_worker(parent: int, periods: Sequence[str], settings: Settings) -> None:
-    """Worker start: end with the batch, and load the surveys (a no-op when forked: the
-    parent's cache is inherited)."""
+def _worker_main(conn, parent: int, periods: Sequence[str], task: _Task) -> None:
+    """A worker process: render the jobs the parent sends until it sends None."""
     _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     from .survey import get_survey
 
-    for path in periods:
-        get_survey(path, settings)
+    for path in periods:  # a no-op when forked: the parent's loaded surveys are inherited
+        get_survey(path, task.settings)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        conn.send(_render_job(job, task))
 
 
 def _die_with_parent(parent: int) -> None:
@@ -565,7 +573,7 @@ def _die_with_parent(parent: int) -> None:
 
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):  # no prctl: workers then end with the pool only
+    except (OSError, AttributeError):  # no prctl: workers then end with the batch only
         return
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
@@ -577,104 +585,139 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-@contextmanager
-def _pool(workers: int, task: _Task, periods: Sequence[str]):
-    """A process pool whose workers hold the batch's surveys."""
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=_context(),
-        initializer=_init_worker,
-        initargs=(os.getpid(), tuple(periods), task.settings),
-    )
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+class _Worker:
+    """One worker process and the job it is rendering (None when idle)."""
 
+    def __init__(self, ctx, periods: Sequence[str], task: _Task):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_worker_main,
+            args=(child, os.getpid(), tuple(periods), task),
+            name="tevreden-worker",
+            daemon=True,
+        )
+        self.process.start()
+        child.close()
+        self.job: Job | None = None
 
-def _drive(
-    executor: Executor,
-    todo: deque[Job],
-    limit: int,
-    task: _Task,
-    done: Callable[[Job, Outcome], None],
-    *,
-    recycle_mb: float | None = None,
-) -> list[Job]:
-    """Run the jobs in ``todo`` with at most ``limit`` in flight, reporting each to ``done``.
+    def give(self, job: Job) -> None:
+        self.job = job
+        with contextlib.suppress(OSError):  # it just died: its sentinel will say so
+            self.conn.send(job)
 
-    Returns the jobs that were in flight when the process pool broke (a worker died); the
-    jobs not yet started stay in ``todo``. Stops submitting (and returns once the running
-    jobs are done) when a worker's peak memory passes ``recycle_mb``.
-    """
-    inflight: dict = {}
-    recycle = False
-    while (todo and not recycle) or inflight:
-        while todo and not recycle and len(inflight) < limit:
-            job = todo.popleft()
+    def stop(self) -> None:
+        """End the worker: politely when idle, at once when it is still rendering."""
+        if self.job is None:
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+            self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+    def death(self) -> str:
+        """Why the process ended, in Dutch."""
+        self.process.join(timeout=5)
+        code = self.process.exitcode
+        if code is not None and code < 0:
             try:
-                inflight[executor.submit(_render_job, job, task)] = job
-            except BrokenProcessPool:
-                todo.appendleft(job)
-                return list(inflight.values())
-        finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
-        broken: list[Job] = []
-        for future in finished:
-            job = inflight.pop(future)
-            try:
-                outcome = future.result()
-            except BrokenProcessPool:
-                broken.append(job)
-                continue
-            except Exception as exc:  # e.g. Dask's KilledWorker after its own retries
-                outcome = Outcome(job.period_id, job.provider, ok=False, error=_message(exc))
-            if recycle_mb is not None and outcome.maxrss_mb > recycle_mb:
-                recycle = True
-            done(job, outcome)
-        if broken:
-            return broken + list(inflight.values())
-    return []
+                how = f"signaal {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"signaal {-code}"
+        else:
+            how = f"afsluitcode {code}"
+        return f"{MSG_CRASHED} ({how})"
 
 
 def _run_local(
     jobs: Sequence[Job], task: _Task, workers: int, done: Callable[[Job, Outcome], None]
 ) -> None:
-    """Render on local worker processes, surviving workers that die.
+    """Render on ``workers`` local processes, forked from this (warm) process.
 
-    Workers are forked afresh (cheap: they inherit the warm parent) whenever one has grown
-    :data:`RECYCLE_MB` past the parent, so memory reports leave behind (or pages they copy
-    from the parent) cannot pile up over hundreds of reports.
+    Each worker renders one report at a time, so a worker that dies (a crash, a kill, the
+    out-of-memory killer) names its report: that report is retried once in a fresh worker
+    and fails if its worker dies again. A worker whose memory has grown :data:`RECYCLE_MB`
+    past the parent's is replaced between reports (a fork is cheap and starts warm), so
+    memory reports leave behind cannot pile up over hundreds of reports. No threads run in
+    this process, so forking is safe.
     """
     periods = sorted({str(job.period_dir) for job in jobs})
     todo = deque(jobs)
+    ctx = _context()
     # Everything alive now (data, libraries) lives as long as the batch: keep the collector
     # of the forked workers off it, so they neither scan it nor copy its pages.
     gc.collect()
     gc.freeze()
+    limit = _rss_mb() + RECYCLE_MB
+    attempts: dict[Job, int] = {}
+    pool: list[_Worker] = []
     try:
-        _run_generations(todo, task, workers, periods, done)
+        pool = [_Worker(ctx, periods, task) for _ in range(workers)]
+        while True:
+            for i, worker in enumerate(pool):
+                if worker.job is None and todo:
+                    if not worker.process.is_alive():  # died while idle
+                        worker.stop()
+                        worker = pool[i] = _Worker(ctx, periods, task)
+                    job = todo.popleft()
+                    attempts[job] = attempts.get(job, 0) + 1
+                    worker.give(job)
+            busy = [w for w in pool if w.job is not None]
+            if not busy:
+                break
+            ready = set(
+                mp_connection.wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+            )
+            for i, worker in enumerate(pool):
+                if worker.job is None or not (
+                    worker.conn in ready or worker.process.sentinel in ready
+                ):
+                    continue
+                job, worker.job = worker.job, None
+                try:
+                    outcome = worker.conn.recv()
+                except (EOFError, OSError):  # the worker died while rendering this job
+                    reason = worker.death()
+                    worker.stop()
+                    pool[i] = _Worker(ctx, periods, task)
+                    if attempts[job] < 2:
+                        todo.appendleft(job)  # once more, in a fresh worker
+                    else:
+                        done(job, Outcome(job.period_id, job.provider, ok=False, error=reason))
+                    continue
+                if outcome.maxrss_mb > limit:
+                    worker.stop()
+                    pool[i] = _Worker(ctx, periods, task)
+                done(job, outcome)
     finally:
+        for worker in pool:
+            worker.stop()
         gc.unfreeze()
 
 
-def _run_generations(
-    todo: deque[Job],
+def _drive(
+    executor: Executor,
+    jobs: Sequence[Job],
+    limit: int,
     task: _Task,
-    workers: int,
-    periods: Sequence[str],
     done: Callable[[Job, Outcome], None],
 ) -> None:
-    """Pools of fresh workers until ``todo`` is empty (see :func:`_run_local`)."""
-    while todo:
-        with _pool(workers, task, periods) as pool:
-            limit = _rss_mb() + RECYCLE_MB
-            suspects = _drive(pool, todo, workers + 1, task, done, recycle_mb=limit)
-        # A worker died while these ran. Run each alone: whichever kills a worker on its own
-        # is the culprit (and fails); the others were bystanders and render normally.
-        for job in suspects:
-            with _pool(1, task, periods) as pool:
-                if _drive(pool, deque([job]), 1, task, done):
-                    done(job, Outcome(job.period_id, job.provider, ok=False, error=MSG_CRASHED))
+    """Run ``jobs`` on ``executor`` with at most ``limit`` in flight, reporting each to ``done``."""
+    todo = deque(jobs)
+    inflight: dict = {}
+    while todo or inflight:
+        while todo and len(inflight) < limit:
+            job = todo.popleft()
+            inflight[executor.submit(_render_job, job, task)] = job
+        finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+        for future in finished:
+            job = inflight.pop(future)
+            try:
+                outcome = future.result()
+            except Exception as exc:  # e.g. Dask's KilledWorker after its own retries
+                outcome = Outcome(job.period_id, job.provider, ok=False, error=_message(exc))
+            done(job, outcome)
 
 
 def _run_dask(
@@ -712,7 +755,7 @@ def _run_dask(
     try:
         slots = sum(client.nthreads().values()) or workers
         executor = client.get_executor(pure=False)
-        _drive(executor, deque(jobs), 2 * slots, task, done)
+        _drive(executor, jobs, 2 * slots, task, done)
     finally:
         client.close()
         if cluster is not None:

@@ -14,6 +14,7 @@ from . import config
 from .errors import ConfigError, DataError, RenderError, TevredenError
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+EXIT_INTERRUPTED = 130  # like a shell after Ctrl-C
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -65,18 +66,25 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import render_batch
     from .fsutil import atomic_write
 
-    result = render_batch(
-        args.data,
-        args.out,
-        settings=_settings(args),
-        formats=_formats(args.format),
-        providers=args.provider or None,
-        work_root=args.work,
-        progress=not args.quiet,
-        force=args.force,
-        jobs=args.jobs,
-        dask=args.dask,
-    )
+    try:
+        result = render_batch(
+            args.data,
+            args.out,
+            settings=_settings(args),
+            formats=_formats(args.format),
+            providers=args.provider or None,
+            work_root=args.work,
+            progress=not args.quiet,
+            force=args.force,
+            jobs=args.jobs,
+            dask=args.dask,
+        )
+    except KeyboardInterrupt:
+        print(
+            "\nAfgebroken. Wat al klaar was, blijft staan; de volgende run maakt de rest.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     if args.stats:
         atomic_write(args.stats, json.dumps(result.stats(), indent=1) + "\n")
     print(result.summary())
