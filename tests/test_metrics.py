@@ -193,3 +193,50 @@ def test_missing_columns_are_named():
 def test_promotor_score():
     assert metrics.promotor_score(pd.Series([1, 1, 2])) == 66.7
     assert math.isnan(metrics.promotor_score(pd.Series([], dtype=float)))
+
+
+# ---- questionnaire items, against hand-computed figures ---------------------------------
+def test_choice_distribution_counts_answered_only():
+    d = metrics.choice_distribution(pd.Series([1, 1, 2, None, 9]), {1: "Ja", 2: "Nee", 9: "Weet niet"})
+    assert d["count"].tolist() == [2, 1, 1] and d["percent"].tolist() == [50.0, 25.0, 25.0]
+    assert set(d["n"]) == {4}
+
+
+def test_multi_distribution_is_percent_of_respondents():
+    frame = pd.DataFrame({"k_1": [1, 0, 1, None], "k_2": [1, 1, 0, None]})
+    d = metrics.multi_distribution(frame, {1: "Telefoon", 2: "E-mail"}, ["k_1", "k_2"])
+    assert d["count"].tolist() == [2, 2] and d["percent"].round(1).tolist() == [66.7, 66.7]
+    assert d["n"].iloc[0] == 3  # the fourth was not asked
+
+
+def test_matrix_distribution_and_means_per_row():
+    frame = pd.DataFrame({"m_a": [1, 2, None], "m_b": [2, 2, 2]})
+    d = metrics.matrix_distribution(frame, {"a": "Eerste", "b": "Tweede"}, {1: "Goed", 2: "Slecht"}, "m")
+    assert d.groupby("row_id")["n"].first().to_dict() == {"a": 2, "b": 3}
+    assert d[d["row_id"] == "b"]["percent"].tolist() == [0.0, 100.0]
+    grades = pd.DataFrame({"g_x": [7.5, 8.0, None], "g_y": [6, 6, 7]})
+    means = metrics.matrix_means(grades, {"x": "X", "y": "Y"}, "g")
+    assert means["mean"].tolist() == [7.8, 6.3] and means["n"].tolist() == [2, 3]  # 7,75 -> 7,8
+
+
+def test_scale_score_and_relative_strengths():
+    scale = {1: "Heel tevreden", 2: "Tevreden", 3: "Ontevreden", 4: "Heel ontevreden", 9: "Geen mening"}
+    score, n = metrics.scale_score(pd.Series([1, 2, 9, 4]), scale)
+    assert (round(score, 4), n) == (round((100 + 200 / 3 + 0) / 3, 4), 3)  # geen mening does not count
+    own = pd.DataFrame({"a": [1, 1, 1], "b": [3, 3, 3], "c": [1, None, None]})
+    bench = pd.DataFrame({"a": [2, 2, 2], "b": [4, 4, 4], "c": [4, 4, 4]})
+    aspects = {c: (c.upper(), scale) for c in "abc"}
+    ranked = metrics.relative_strengths(own, bench, aspects, min_answers=3)
+    assert ranked["column"].tolist() == ["a", "b"]  # c has one answer: left out
+    assert ranked["difference"].round(2).tolist() == [33.33, 33.33]
+
+
+def test_province_counts_of_clients_in_the_netto_steekproef():
+    persons = pd.DataFrame(
+        {
+            "group": ["client", "client", "client", "opdrachtgever", "client"],
+            "netto": [True, True, True, True, False],
+            "province": ["Utrecht", "Utrecht", "Limburg", None, "Zeeland"],
+        }
+    )
+    assert metrics.province_counts(persons).values.tolist() == [["Utrecht", 2], ["Limburg", 1]]

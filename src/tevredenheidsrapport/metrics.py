@@ -282,9 +282,13 @@ def choice_distribution(values: pd.Series, options: dict[int, str]) -> pd.DataFr
     """
     answered = pd.Series(values, dtype=float).dropna()
     counts = answered.value_counts()
+    count = np.array([int(counts.get(float(c), 0)) for c in options])
+    return _option_frame(options, count, int(count.sum()))
+
+
+def _option_frame(options: dict[int, str], count: np.ndarray, n: int) -> pd.DataFrame:
+    """One row per option: code, label, count, percent of ``n`` (0 when n is 0), n."""
     codes = list(options)
-    count = np.array([int(counts.get(float(c), 0)) for c in codes])
-    n = int(count.sum())
     return pd.DataFrame(
         {
             "code": codes,
@@ -309,16 +313,7 @@ def multi_distribution(
     answered = part.notna().any(axis=1)
     n = int(answered.sum())
     chosen = (part[answered] == 1).sum(axis=0).to_numpy().astype(int)
-    codes = list(options)
-    return pd.DataFrame(
-        {
-            "code": codes,
-            "option": [options[c] for c in codes],
-            "count": chosen,
-            "percent": chosen * 100.0 / n if n else np.zeros(len(codes)),
-            "n": n,
-        }
-    )
+    return _option_frame(options, chosen, n)
 
 
 def matrix_distribution(
@@ -398,7 +393,9 @@ def relative_strengths(
             }
         )
     out = pd.DataFrame(rows, columns=["column", "label", "score", "benchmark", "difference", "n"])
-    return out.sort_values("difference", ascending=False, kind="stable").reset_index(drop=True)
+    # rank on a rounded difference, so that float noise cannot break a tie against codebook order
+    order = out["difference"].round(9).sort_values(ascending=False, kind="stable").index
+    return out.loc[order].reset_index(drop=True)
 
 
 def province_counts(persons: pd.DataFrame) -> pd.DataFrame:
