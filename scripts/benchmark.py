@@ -47,6 +47,7 @@ from pathlib import Path
 import nbformat
 
 from tevredenheidsrapport import config, demo
+from tevredenheidsrapport.batch import RECYCLE_MB
 from tevredenheidsrapport.engine import INLINE
 
 BIN = Path(sys.executable).parent
@@ -269,8 +270,8 @@ def naive_loop(period: Path, providers: list[str], tmp: Path) -> list[dict]:
 
 #: Where a report's time goes: (label, module, object, attribute) of steps to time.
 STEPS = (
-    ("notebook uitvoeren: rapportcode en figuren", "tevredenheidsrapport.render", None, "execute"),
-    ("  waarvan figuren (tekenen + SVG)", "tevredenheidsrapport.report", "Report", "_figure"),
+    ("notebook uitvoeren: rapportcode (figuren alleen vastgelegd)", "tevredenheidsrapport.render", None, "execute"),
+    ("figuren tekenen + SVG", "tevredenheidsrapport.drawing", None, "draw_all"),
     ("  waarvan SVG schrijven (savefig)", "tevredenheidsrapport.theme", None, "save_svg"),
     ("pandoc: markdown -> AST + nummering (Lua)", "tevredenheidsrapport.render", None, "to_ast"),
     ("pandoc: HTML (figuren ingebed)", "tevredenheidsrapport.render", None, "write_html"),
@@ -339,7 +340,7 @@ def profile_report(period: Path, provider: str, tmp: Path, runs: int = 3) -> dic
 
 
 COLD_SCRIPT = """
-import json, sys, time
+import json, os, sys, time
 t0 = time.perf_counter()
 from tevredenheidsrapport import config, render
 from tevredenheidsrapport.survey import get_survey
@@ -347,7 +348,10 @@ t1 = time.perf_counter()
 settings = config.load_settings()
 get_survey(sys.argv[1], settings)
 t2 = time.perf_counter()
-render.render_report(sys.argv[2], sys.argv[1], sys.argv[3], settings=settings, work_root=sys.argv[4])
+render.render_report(
+    sys.argv[2], sys.argv[1], sys.argv[3], settings=settings, work_root=sys.argv[4],
+    jobs=os.cpu_count() or 1,  # as `tevreden render` does
+)
 t3 = time.perf_counter()
 print(json.dumps({"imports": t1 - t0, "load_validate": t2 - t1, "first_render": t3 - t2}))
 """
@@ -573,19 +577,19 @@ def markdown(info: dict) -> str:
         f"| nogmaals draaien zonder wijzigingen | {_s(noop['wall'])} ({_nl(noop['cpu'], 1)} kernseconden) | — | "
         f"500 dienstverleners < {TARGETS['noop_500_s']:.0f} s {noop_ok} |",
         f"| één rapport met de hand, koude start (`tevreden render`) | {_s(single['wall'])} (mediaan van "
-        f"{len(single['walls'])}) | papermill {_s(naive['papermill'])} + conversie {_s(naive['convert'])} | "
+        f"{len(single['walls'])}; {_nl(single['cpu'])} kernseconden) | papermill {_s(naive['papermill'])} + conversie {_s(naive['convert'])} | "
         f"< {TARGETS['single_s']:.0f} s {check(single['wall'] < TARGETS['single_s'])} |",
         "",
         "Fasen van de batch: "
         + ", ".join(f"{k_} {_s(v)}" for k_, v in b["phases"].items())
         + f"; {b['workers']} werkprocessen tegelijk, {b.get('worker_processes', '?')} in totaal "
-        "(een werkproces wordt vervangen als het 150 MB boven het hoofdproces groeit).",
+        f"(een werkproces wordt vervangen als het {RECYCLE_MB:.0f} MB boven het hoofdproces groeit).",
     ]
     if "profile" in info:
         p, c = info["profile"], info["cold"]
         lines += [
             "",
-            f"Waar de tijd van één warm rapport heen gaat (timers, gemiddelde van 3; "
+            f"Waar de tijd van één warm rapport heen gaat, op één kern zoals in de batch (timers, gemiddelde van 3; "
             f"{_s(p['wall'])}, kernseconden: Python {_nl(p['cpu_self'])} + pandoc {_nl(p['cpu_children'])}):",
             "",
             "| stap | seconden |",

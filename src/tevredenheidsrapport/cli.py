@@ -7,6 +7,7 @@ can fix are printed as clear Dutch messages (no traceback) with a non-zero exit 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         Path(args.out) / safe_name(periods[0].name),
         settings=settings,
         formats=_formats(args.format),
+        jobs=os.cpu_count() or 1,  # one report on its own: its figures use every core
     )
     for kind, path in result.outputs.items():
         print(f"{kind}: {path}")

@@ -16,6 +16,7 @@ import json
 import subprocess
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +29,7 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.execute import raise_for_execution_errors
 from papermill.parameterize import parameterize_notebook
 
-from . import engine
+from . import drawing, engine
 from .config import FORMATS, RESOURCES, TEMPLATE, Settings
 from .errors import RenderError
 from .fsutil import atomic_write, safe_name
@@ -274,12 +275,16 @@ def render_report(
     formats: Sequence[str] = FORMATS,
     template: str | Path = TEMPLATE,
     work_root: str | Path = "_work",
+    jobs: int = 1,
 ) -> RenderResult:
     """Render the report of ``provider`` for the period at ``data`` into ``out_dir``.
 
     Writes ``<provider>.html``, ``<provider>.pdf`` (as asked by ``formats``) and
-    ``<provider>.json`` (the sidecar) atomically. Raises RenderError naming the provider and
-    the step that failed; DataError when the data is invalid (nothing is written then).
+    ``<provider>.json`` (the sidecar) atomically. ``jobs`` is the number of cores this one
+    report may use: its figures are drawn and its formats written side by side (the batch,
+    which renders a report per core, passes 1). The outputs do not depend on it. Raises
+    RenderError naming the provider and the step that failed; DataError when the data is
+    invalid (nothing is written then).
     """
     t0 = time.perf_counter()
     bad = [f for f in formats if f not in FORMATS]
@@ -307,9 +312,12 @@ def render_report(
         "params_file": str(settings_file),
         "work_dir": str(work_dir),
     }
-    nb = execute(template_notebook(template), parameters, work_dir, provider)
-    step = "assemble"
+    with drawing.collect() as pending:
+        nb = execute(template_notebook(template), parameters, work_dir, provider)
+    step = "figures"
     try:
+        drawing.draw_all(pending, jobs=jobs)
+        step = "assemble"
         markdown, manifest = assemble(nb)
         atomic_write(work_dir / "report.md", markdown)
         step = "pandoc"
@@ -318,13 +326,10 @@ def render_report(
         sidecar = build_sidecar(manifest, outline(ast), formats, name)
         result = RenderResult(provider, sidecar=sidecar)
         title = f"{settings.report.title} – {manifest.get('provider', {}).get('name', provider)}"
-        rendered: dict[str, bytes] = {}
-        if "html" in formats:
-            step = "html"
-            rendered["html"] = write_html(ast_json, work_dir, title)
-        if "pdf" in formats:
-            step = "pdf"
-            rendered["pdf"] = write_pdf(ast_json, work_dir)
+        step = "html/pdf"
+        rendered = _write_formats(provider, ast_json, work_dir, title, formats, jobs)
+    except RenderError:
+        raise
     except Exception as exc:
         raise RenderError(provider, step, exc) from exc
     for fmt_, payload in rendered.items():
@@ -335,6 +340,35 @@ def render_report(
     )
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _write_formats(
+    provider: str, ast_json: str, work_dir: Path, title: str, formats: Sequence[str], jobs: int
+) -> dict[str, bytes]:
+    """The document in every asked format; side by side when ``jobs`` allows (Pandoc runs as
+    a subprocess, so threads suffice). Raises RenderError naming the format that failed."""
+    writers = {
+        "html": lambda: write_html(ast_json, work_dir, title),
+        "pdf": lambda: write_pdf(ast_json, work_dir),
+    }
+    asked = [f for f in FORMATS if f in formats]
+    if jobs > 1 and len(asked) > 1:
+        with ThreadPoolExecutor(len(asked)) as pool:
+            futures = {f: pool.submit(writers[f]) for f in asked}
+        results = {}
+        for f, future in futures.items():
+            try:
+                results[f] = future.result()
+            except Exception as exc:
+                raise RenderError(provider, f, exc) from exc
+        return results
+    results = {}
+    for f in asked:
+        try:
+            results[f] = writers[f]()
+        except Exception as exc:
+            raise RenderError(provider, f, exc) from exc
+    return results
 
 
 def build_sidecar(manifest: dict, found: list[dict], formats: Sequence[str], name: str) -> dict:

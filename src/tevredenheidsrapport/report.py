@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import figures, fmt, labels, metrics, theme
+from . import drawing, figures, fmt, labels, metrics, theme
 from .codebook import Codebook, Item, Section
 from .config import Settings, load_settings
 from .md import Md, attr, escape, fence, raw, typst_string
@@ -329,9 +329,11 @@ class Report:
         if len(provinces):
             from . import nlmap
 
-            ax = nlmap.plot_province_map(provinces)
             map_svg = self._save_cover_figure(
-                "kaart", ax, labels.TITLES["map"], int(provinces["count"].sum())
+                "kaart",
+                lambda: nlmap.plot_province_map(provinces),
+                labels.TITLES["map"],
+                int(provinces["count"].sum()),
             )
             alt_map = nlmap.describe_province_map(provinces)
         total = self._row("totaal")
@@ -358,9 +360,12 @@ class Report:
             dist = metrics.choice_distribution(own[overall], dict(item.options))
             if int(dist["n"].iloc[0]) >= k:
                 frame = dist[["option", "percent"]]
-                ax = figures.plot_donut(frame)
                 donut_svg = self._save_cover_figure(
-                    "tevredenheid", ax, labels.TITLES["donut"], int(dist["n"].iloc[0]), item=overall
+                    "tevredenheid",
+                    lambda: figures.plot_donut(frame),
+                    labels.TITLES["donut"],
+                    int(dist["n"].iloc[0]),
+                    item=overall,
                 )
                 alt_donut = figures.alt_text("donut", frame)
         staff_text = staff["label"].iloc[0] if len(staff) else ""
@@ -406,11 +411,10 @@ class Report:
         return Md.join([raw("html", cover_html), raw("typst", typ)])
 
     def _save_cover_figure(
-        self, ident: str, ax, title: str, n: int, item: str | None = None
+        self, ident: str, draw: drawing.Drawing, title: str, n: int, item: str | None = None
     ) -> str:
         """Save a cover figure; returns its path relative to where the notebook runs."""
-        path = self.figure_dir / f"{ident}.svg"
-        theme.save_svg(ax.figure, path)
+        path = drawing.save(self.figure_dir / f"{ident}.svg", draw)
         self.entries.append(Entry("cover", ident, title, n=n, item=item))
         return Path(os.path.relpath(path, Path.cwd())).as_posix()
 
@@ -455,10 +459,8 @@ class Report:
         n_bench=None,
         item=None,
     ) -> Md:
-        """Draw, save as SVG and return the figure block."""
-        ax = draw()
-        path = self.figure_dir / f"{ident}.svg"
-        theme.save_svg(ax.figure, path)
+        """Draw (now or later, see :mod:`.drawing`), save as SVG and return the figure block."""
+        path = drawing.save(self.figure_dir / f"{ident}.svg", draw)
         self.entries.append(Entry("figure", ident, title, n=n, n_benchmark=n_bench, item=item))
         # relative to where the notebook runs: our renderer runs it in the work directory,
         # Quarto next to the .qmd; both then find the file

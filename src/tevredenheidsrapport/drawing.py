@@ -1,0 +1,109 @@
+"""When and where the figures of a report are drawn: at once, or collected and drawn together.
+
+Drawing and writing the SVG files is most of a report's work (some forty figures). In
+Jupyter or under Quarto a figure must exist when its cell has run, so by default
+:func:`save` draws at once. Our renderer instead :func:`collect`\\ s the figures while the
+cells run (a cell only needs the file name for its markdown) and then draws them all with
+:func:`draw_all`: for a report rendered on its own, spread over forked processes so that
+every core draws; in the batch, where every core already renders a report of its own, one
+after the other in the worker. Forked processes inherit the drawing functions and their
+data, so nothing is pickled; the files are byte-identical whichever process drew them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from . import theme
+
+Drawing = Callable[[], object]  # returns the Axes (or Figure) it drew on
+Pending = list[tuple[Path, Drawing]]
+
+#: How long the parent waits for a helper process after drawing its own share; a helper
+#: that takes longer is stopped and its figures are drawn by the parent.
+HELPER_TIMEOUT_S = 120.0
+
+_pending: Pending | None = None
+
+
+def save(path: str | os.PathLike[str], draw: Drawing) -> Path:
+    """Draw ``draw()`` into the SVG file ``path``: now, or later when collecting."""
+    path = Path(path)
+    if _pending is None:
+        theme.save_svg(draw(), path)
+    else:
+        _pending.append((path, draw))
+    return path
+
+
+@contextlib.contextmanager
+def collect() -> Iterator[Pending]:
+    """While active, :func:`save` only records the figures; yields the list it fills."""
+    global _pending
+    outer, _pending = _pending, []
+    try:
+        yield _pending
+    finally:
+        _pending = outer
+
+
+def draw_all(pending: Pending, *, jobs: int = 1) -> None:
+    """Draw every collected figure, in ``jobs`` processes (the caller's included).
+
+    The parent draws its own share, then waits for the helpers; a helper that fails or
+    hangs is stopped and its share drawn again by the parent, so an error in a drawing is
+    raised here, in the caller's process, with its own traceback.
+    """
+    jobs = max(1, min(jobs, len(pending)))
+    if jobs == 1 or not hasattr(os, "fork"):
+        _draw(pending)
+        return
+    shares = [pending[i::jobs] for i in range(jobs)]
+    helpers: dict[int, Pending] = {}
+    for share in shares[1:]:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the helper, which never returns
+            code = 1
+            try:
+                _draw(share)
+                code = 0
+            finally:
+                os._exit(code)
+        helpers[pid] = share
+    try:
+        _draw(shares[0])
+    finally:
+        failed = _wait(helpers, HELPER_TIMEOUT_S)
+    for share in failed:
+        _draw(share)
+
+
+def _draw(share: Pending) -> None:
+    """Draw and save a share of the figures in this process."""
+    for path, draw in share:
+        theme.save_svg(draw(), path)
+
+
+def _wait(helpers: dict[int, Pending], timeout: float) -> list[Pending]:
+    """Reap the helper processes; return the shares of those that did not finish well."""
+    failed: list[Pending] = []
+    deadline = time.monotonic() + timeout
+    for pid, share in helpers.items():
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                if os.waitstatus_to_exitcode(status) != 0:
+                    failed.append(share)
+                break
+            if time.monotonic() > deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, 9)
+                os.waitpid(pid, 0)
+                failed.append(share)
+                break
+            time.sleep(0.002)
+    return failed
