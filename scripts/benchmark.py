@@ -270,7 +270,12 @@ def naive_loop(period: Path, providers: list[str], tmp: Path) -> list[dict]:
 
 #: Where a report's time goes: (label, module, object, attribute) of steps to time.
 STEPS = (
-    ("notebook uitvoeren: rapportcode (figuren alleen vastgelegd)", "tevredenheidsrapport.render", None, "execute"),
+    (
+        "notebook uitvoeren: rapportcode (figuren alleen vastgelegd)",
+        "tevredenheidsrapport.render",
+        None,
+        "execute",
+    ),
     ("figuren tekenen + SVG", "tevredenheidsrapport.drawing", None, "draw_all"),
     ("  waarvan SVG schrijven (savefig)", "tevredenheidsrapport.theme", None, "save_svg"),
     ("pandoc: markdown -> AST + nummering (Lua)", "tevredenheidsrapport.render", None, "to_ast"),

@@ -39,9 +39,22 @@ def test_sigkill_halfway_then_rerun(tmp_path):
     data = tmp_path / "data"
     generate(data, n_providers=8, periods=[p for p in DEFAULT_PERIODS if p.period == "2025"])
     out, work = tmp_path / "out", tmp_path / "work"
-    cmd = [sys.executable, "-m", "tevredenheidsrapport.cli", "batch", "--data", str(data), "--out", str(out),
-           "--work", str(work), "--quiet"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "tevredenheidsrapport.cli",
+        "batch",
+        "--data",
+        str(data),
+        "--out",
+        str(out),
+        "--work",
+        str(work),
+        "--quiet",
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + 240
     seen = 0
     try:
@@ -50,7 +63,9 @@ def test_sigkill_halfway_then_rerun(tmp_path):
             if seen >= 6:  # a few reports are done, others are being written
                 break
             time.sleep(0.05)
-        assert proc.poll() is None, "the batch finished before it could be killed; make the data larger"
+        assert proc.poll() is None, (
+            "the batch finished before it could be killed; make the data larger"
+        )
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:

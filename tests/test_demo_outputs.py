@@ -20,13 +20,23 @@ from tevredenheidsrapport.dataset import load_period
 @pytest.fixture(scope="module")
 def batch(demo_data, settings, tmp_path_factory):
     out = tmp_path_factory.mktemp("batch-out")
-    result = render_batch(demo_data, out, settings=settings, work_root=tmp_path_factory.mktemp("batch-work"), progress=False)
+    result = render_batch(
+        demo_data,
+        out,
+        settings=settings,
+        work_root=tmp_path_factory.mktemp("batch-work"),
+        progress=False,
+    )
     assert result.ok, result.summary()
     return out
 
 
 def outputs(root, *suffixes):
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in suffixes and not p.name.startswith("."))
+    return sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and p.suffix in suffixes and not p.name.startswith(".")
+    )
 
 
 def test_every_provider_has_its_outputs(batch, demo_data):
@@ -47,7 +57,10 @@ def test_no_respondent_id_or_open_answer_in_any_output(batch, demo_data):
                 if it.type == "open":
                     secrets |= {t for t in frame[it.id].dropna().astype(str) if len(t.strip()) > 3}
         vocabulary = {
-            str(v) for cb in data.codebooks.values() for it in cb.items for v in (it.text, *it.options.values(), *it.rows.values())
+            str(v)
+            for cb in data.codebooks.values()
+            for it in cb.items
+            for v in (it.text, *it.options.values(), *it.rows.values())
         }
         secrets -= vocabulary  # an open answer that repeats an answer option is no secret
     assert len(secrets) > 1000
@@ -58,8 +71,19 @@ def test_no_respondent_id_or_open_answer_in_any_output(batch, demo_data):
 
 def test_pdfs_leak_nothing_either(batch, demo_data):
     data = load_period(demo_data / "2025")
-    vocabulary = {str(v) for cb in data.codebooks.values() for it in cb.items for v in (it.text, *it.options.values(), *it.rows.values())}
-    secrets = {t for cid, f in data.responses.items() for it in data.codebooks[cid].items if it.type == "open" for t in f[it.id].dropna().astype(str)}
+    vocabulary = {
+        str(v)
+        for cb in data.codebooks.values()
+        for it in cb.items
+        for v in (it.text, *it.options.values(), *it.rows.values())
+    }
+    secrets = {
+        t
+        for cid, f in data.responses.items()
+        for it in data.codebooks[cid].items
+        if it.type == "open"
+        for t in f[it.id].dropna().astype(str)
+    }
     secrets -= vocabulary
     secrets |= set(data.persons["person_id"].astype(str).head(300))
     found = leaks(outputs(batch / "2025", ".pdf"), secrets)
@@ -81,7 +105,11 @@ def test_nothing_rests_on_fewer_answers_than_the_threshold(batch, demo_data, set
                 if row["kind"] == "dienst":
                     n = int((mine["group"].eq("client") & mine["dienst"].eq(row["dienst"])).sum())
                 else:
-                    n = int(mine["group"].eq("client" if row["kind"] == "totaal" else "opdrachtgever").sum())
+                    n = int(
+                        mine["group"]
+                        .eq("client" if row["kind"] == "totaal" else "opdrachtgever")
+                        .sum()
+                    )
                 assert (row["rapportcijfer"] is None) == (n < k), (pid, row, n)
             for entry in sidecar["figures"] + sidecar["cover"]:
                 assert entry.get("n") is None or entry["n"] >= k, (pid, entry)
@@ -93,9 +121,22 @@ def test_nothing_rests_on_fewer_answers_than_the_threshold(batch, demo_data, set
                 assert not any(s["id"] == "client-aanbevolen" for s in sidecar["suppressed"]), pid
 
 
-@pytest.mark.parametrize("period,pid", [("2025", "baankracht-zuid"), ("2025", "werkvonk"), ("2021", "taalwerk-zuid")])
-def test_batch_and_single_render_give_identical_bytes(batch, demo_data, settings, tmp_path, period, pid):
+@pytest.mark.parametrize(
+    "period,pid", [("2025", "baankracht-zuid"), ("2025", "werkvonk"), ("2021", "taalwerk-zuid")]
+)
+def test_batch_and_single_render_give_identical_bytes(
+    batch, demo_data, settings, tmp_path, period, pid
+):
     # rendered as by hand (`tevreden render`): figures and formats on two cores, the batch on one
-    single = render.render_report(pid, demo_data / period, tmp_path / "out", settings=settings, work_root=tmp_path / "w", jobs=2)
+    single = render.render_report(
+        pid,
+        demo_data / period,
+        tmp_path / "out",
+        settings=settings,
+        work_root=tmp_path / "w",
+        jobs=2,
+    )
     for kind in ("html", "json", "pdf"):
-        assert single.outputs[kind].read_bytes() == (batch / period / f"{pid}.{kind}").read_bytes(), kind
+        assert (
+            single.outputs[kind].read_bytes() == (batch / period / f"{pid}.{kind}").read_bytes()
+        ), kind

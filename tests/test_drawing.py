@@ -82,4 +82,3 @@ def test_an_error_in_a_drawing_reaches_the_caller(tmp_path):
     pending += [(tmp_path / "broken.svg", broken)]
     with pytest.raises(ValueError, match="kapotte figuur"):
         drawing.draw_all(pending, jobs=2)
-

@@ -197,7 +197,9 @@ def test_promotor_score():
 
 # ---- questionnaire items, against hand-computed figures ---------------------------------
 def test_choice_distribution_counts_answered_only():
-    d = metrics.choice_distribution(pd.Series([1, 1, 2, None, 9]), {1: "Ja", 2: "Nee", 9: "Weet niet"})
+    d = metrics.choice_distribution(
+        pd.Series([1, 1, 2, None, 9]), {1: "Ja", 2: "Nee", 9: "Weet niet"}
+    )
     assert d["count"].tolist() == [2, 1, 1] and d["percent"].tolist() == [50.0, 25.0, 25.0]
     assert set(d["n"]) == {4}
 
@@ -211,7 +213,9 @@ def test_multi_distribution_is_percent_of_respondents():
 
 def test_matrix_distribution_and_means_per_row():
     frame = pd.DataFrame({"m_a": [1, 2, None], "m_b": [2, 2, 2]})
-    d = metrics.matrix_distribution(frame, {"a": "Eerste", "b": "Tweede"}, {1: "Goed", 2: "Slecht"}, "m")
+    d = metrics.matrix_distribution(
+        frame, {"a": "Eerste", "b": "Tweede"}, {1: "Goed", 2: "Slecht"}, "m"
+    )
     assert d.groupby("row_id")["n"].first().to_dict() == {"a": 2, "b": 3}
     assert d[d["row_id"] == "b"]["percent"].tolist() == [0.0, 100.0]
     grades = pd.DataFrame({"g_x": [7.5, 8.0, None], "g_y": [6, 6, 7]})
@@ -220,9 +224,18 @@ def test_matrix_distribution_and_means_per_row():
 
 
 def test_scale_score_and_relative_strengths():
-    scale = {1: "Heel tevreden", 2: "Tevreden", 3: "Ontevreden", 4: "Heel ontevreden", 9: "Geen mening"}
+    scale = {
+        1: "Heel tevreden",
+        2: "Tevreden",
+        3: "Ontevreden",
+        4: "Heel ontevreden",
+        9: "Geen mening",
+    }
     score, n = metrics.scale_score(pd.Series([1, 2, 9, 4]), scale)
-    assert (round(score, 4), n) == (round((100 + 200 / 3 + 0) / 3, 4), 3)  # geen mening does not count
+    assert (round(score, 4), n) == (
+        round((100 + 200 / 3 + 0) / 3, 4),
+        3,
+    )  # geen mening does not count
     own = pd.DataFrame({"a": [1, 1, 1], "b": [3, 3, 3], "c": [1, None, None]})
     bench = pd.DataFrame({"a": [2, 2, 2], "b": [4, 4, 4], "c": [4, 4, 4]})
     aspects = {c: (c.upper(), scale) for c in "abc"}

@@ -47,7 +47,9 @@ def cmd_render(args: argparse.Namespace) -> int:
     settings = _settings(args)
     periods = find_periods(args.data)
     if len(periods) != 1:
-        raise ConfigError(f"--data moet precies één meetperiode aanwijzen (een map met period.yaml); gevonden: {len(periods)}")
+        raise ConfigError(
+            f"--data moet precies één meetperiode aanwijzen (een map met period.yaml); gevonden: {len(periods)}"
+        )
     result = render_report(
         args.provider,
         periods[0],
@@ -120,7 +122,9 @@ def cmd_companion(args: argparse.Namespace) -> int:
     if not template.exists():
         template = config.PROJECT_ROOT / "notebooks" / f"{args.notebook}.qmd"
     if not template.exists():
-        raise ConfigError(f"notebook {args.notebook} niet gevonden (kies bv. datakwaliteit of overzicht)")
+        raise ConfigError(
+            f"notebook {args.notebook} niet gevonden (kies bv. datakwaliteit of overzicht)"
+        )
     out = Path(args.out) / f"{template.stem}.html"
     render_notebook(template, {"data": str(Path(args.data).resolve())}, out)
     print(f"html: {out}")
@@ -135,12 +139,28 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="OPDRACHT")
 
     def settings_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--params", help="YAML-bestand met instellingen die params/default.yml aanvullen")
-        p.add_argument("--set", action="append", metavar="SLEUTEL=WAARDE", help="één instelling aanpassen, bv. privacy.min_answers=5")
-        p.add_argument("--format", choices=["html", "pdf", "both"], default="both", help="uitvoerformaat (standaard: both)")
-        p.add_argument("--out", default="_output", help="map voor de rapporten (standaard: _output)")
+        p.add_argument(
+            "--params", help="YAML-bestand met instellingen die params/default.yml aanvullen"
+        )
+        p.add_argument(
+            "--set",
+            action="append",
+            metavar="SLEUTEL=WAARDE",
+            help="één instelling aanpassen, bv. privacy.min_answers=5",
+        )
+        p.add_argument(
+            "--format",
+            choices=["html", "pdf", "both"],
+            default="both",
+            help="uitvoerformaat (standaard: both)",
+        )
+        p.add_argument(
+            "--out", default="_output", help="map voor de rapporten (standaard: _output)"
+        )
 
-    p = sub.add_parser("validate", help="controleer een levering tegen het datacontract en de codeboeken")
+    p = sub.add_parser(
+        "validate", help="controleer een levering tegen het datacontract en de codeboeken"
+    )
     p.add_argument("data", help="map van een meetperiode, of een map met meetperiodes")
     p.set_defaults(func=cmd_validate)
 
@@ -151,7 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("batch", help="render de rapporten van alle (of enkele) dienstverleners")
-    p.add_argument("--data", required=True, help="map van een meetperiode, of een map met meetperiodes")
+    p.add_argument(
+        "--data", required=True, help="map van een meetperiode, of een map met meetperiodes"
+    )
     p.add_argument("--provider", action="append", help="alleen deze dienstverlener (herhaalbaar)")
     p.add_argument("--quiet", action="store_true", help="geen voortgangsbalk")
     p.add_argument(
@@ -184,13 +206,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="schrijf de fictieve demodata")
     p.add_argument("--out", default=str(config.DEMO_DATA), help="doelmap (standaard: data/demo)")
     p.add_argument("--seed", type=int, default=2025, help="startwaarde van de toevalsgenerator")
-    p.add_argument("--providers", type=int, default=None, help="aantal dienstverleners (standaard: de vaste demoset)")
+    p.add_argument(
+        "--providers",
+        type=int,
+        default=None,
+        help="aantal dienstverleners (standaard: de vaste demoset)",
+    )
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("companion", help="voer een notebook uit notebooks/ uit (datakwaliteit, overzicht) naar HTML")
+    p = sub.add_parser(
+        "companion",
+        help="voer een notebook uit notebooks/ uit (datakwaliteit, overzicht) naar HTML",
+    )
     p.add_argument("notebook", help="naam (datakwaliteit, overzicht) of pad van een .qmd")
     p.add_argument("--data", required=True, help="map van de meetperiode")
-    p.add_argument("--out", default="_output/notebooks", help="doelmap (standaard: _output/notebooks)")
+    p.add_argument(
+        "--out", default="_output/notebooks", help="doelmap (standaard: _output/notebooks)"
+    )
     p.set_defaults(func=cmd_companion)
 
     p = sub.add_parser("notebook", help="schrijf report_template.qmd als Jupyter-notebook")

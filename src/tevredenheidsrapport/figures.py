@@ -259,8 +259,18 @@ def _left_labels(
     """Right-aligned labels ``pad`` points left of the axes, at data heights ``ys``."""
     where = _offset(ax.get_yaxis_transform(), ax, dx=-pad)
     for y, text in zip(ys, texts, strict=True):
-        _text(ax, 0.0, y, text, transform=where, ha="right", va="center", fontsize=size,
-                color=color, linespacing=1.15)
+        _text(
+            ax,
+            0.0,
+            y,
+            text,
+            transform=where,
+            ha="right",
+            va="center",
+            fontsize=size,
+            color=color,
+            linespacing=1.15,
+        )
 
 
 _KEY = 0.095  # side of a legend key square
@@ -417,8 +427,9 @@ def _bars(
             xy, width, height = (s0, p - thickness / 2), length, thickness
         else:
             xy, width, height = (p - thickness / 2, s0), thickness, length
-        bar = Rectangle(xy, width, height, label=label if i == 0 else "_nolegend_",
-                        **props, **_no_clip(ax))
+        bar = Rectangle(
+            xy, width, height, label=label if i == 0 else "_nolegend_", **props, **_no_clip(ax)
+        )
         ax.add_artist(bar)
         out.append(bar)
     return out
@@ -515,8 +526,9 @@ def _grouped_barh(
     if n_texts:
         _left_labels(ax, n_pos, n_texts, pad=pad, size=theme.SMALL_SIZE, color=theme.MUTED_TEXT)
         pad += max(_text_width(t, theme.SMALL_SIZE) for t in n_texts) * 72 + 8
-    _left_labels(ax, centers, [_wrap(c) for c in categories], pad=pad, size=theme.TICK_SIZE,
-                 color=theme.TEXT)
+    _left_labels(
+        ax, centers, [_wrap(c) for c in categories], pad=pad, size=theme.TICK_SIZE, color=theme.TEXT
+    )
     ax.yaxis.set_visible(False)
     ax.set_ylim(len(categories) - 0.5, -0.5)
     _legend(ax, [_group_color(g, j) for j, g in enumerate(groups)], legend, owns_figure)
@@ -644,8 +656,18 @@ def _plot_choice(data: pd.DataFrame, kind: str, ax: Axes | None, note: str | Non
     ax.set_xlim(0, 100)
     _hide_x(ax)
     if note:
-        _text(ax, 1.0, 0.0, note, transform=_offset(ax.transAxes, ax, dy=-5), ha="right",
-                va="top", fontsize=theme.SMALL_SIZE, color=theme.MUTED_TEXT, style="italic")
+        _text(
+            ax,
+            1.0,
+            0.0,
+            note,
+            transform=_offset(ax.transAxes, ax, dy=-5),
+            ha="right",
+            va="top",
+            fontsize=theme.SMALL_SIZE,
+            color=theme.MUTED_TEXT,
+            style="italic",
+        )
     return ax
 
 
@@ -711,13 +733,29 @@ def plot_grade_distribution(
     for j, group in enumerate(groups):
         xs = x + (j - (k - 1) / 2) * step
         v = values[:, j]
-        _bars(ax, xs, v, step * 0.9, horizontal=False, facecolor=_group_color(group, j),
-              linewidth=0, label=legend[j])
+        _bars(
+            ax,
+            xs,
+            v,
+            step * 0.9,
+            horizontal=False,
+            facecolor=_group_color(group, j),
+            linewidth=0,
+            label=legend[j],
+        )
         if j == 0:
             for xi, vi in zip(xs, v, strict=True):
                 if vi > 0:
-                    _text(ax, xi, vi, fmt.percent(vi), transform=above, ha="center",
-                            va="bottom", fontsize=theme.VALUE_SIZE)
+                    _text(
+                        ax,
+                        xi,
+                        vi,
+                        fmt.percent(vi),
+                        transform=above,
+                        ha="center",
+                        va="bottom",
+                        fontsize=theme.VALUE_SIZE,
+                    )
     top = float(values.max())
     step_pct = _nice_step(top * 1.15)
     ax.set_ylim(0, max(top * 1.15, step_pct))
@@ -730,8 +768,16 @@ def plot_grade_distribution(
     ax.set_xticks([])
     below = _offset(ax.get_xaxis_transform(), ax, dy=-4)
     for g in range(1, 11):
-        _text(ax, g, 0.0, fmt.number(g, 0), transform=below, ha="center", va="top",
-                fontsize=theme.TICK_SIZE)
+        _text(
+            ax,
+            g,
+            0.0,
+            fmt.number(g, 0),
+            transform=below,
+            ha="center",
+            va="top",
+            fontsize=theme.TICK_SIZE,
+        )
     if xlabel:
         ax.set_xlabel(xlabel, labelpad=theme.TICK_SIZE * 1.2 + 7)
     _legend(ax, [_group_color(g, j) for j, g in enumerate(groups)], legend, owns)
@@ -766,7 +812,9 @@ def plot_stacked(
     row_labels = _strings(data, "row")
     blocks = _strings(data, "block") if "block" in data.columns else None
     # A bar is identified by (block, row); with no blocks every bar is its own block.
-    bar_keys = [f"{b}\x00{r}" for b, r in zip(blocks, row_labels, strict=True)] if blocks else row_labels
+    bar_keys = (
+        [f"{b}\x00{r}" for b, r in zip(blocks, row_labels, strict=True)] if blocks else row_labels
+    )
     bars = _in_order(bar_keys)
     options = _in_order(_strings(data, "option"))
     percent = _numbers(data, "percent", "stacked")
@@ -817,13 +865,31 @@ def plot_stacked(
     left = np.zeros(len(bars))
     for j, (option, color) in enumerate(zip(options, colors, strict=True)):
         widths = table[:, j]
-        _bars(ax, y, widths, bar_h, horizontal=True, start=left, facecolor=color,
-              edgecolor="white", linewidth=0.6, label=option)
+        _bars(
+            ax,
+            y,
+            widths,
+            bar_h,
+            horizontal=True,
+            start=left,
+            facecolor=color,
+            edgecolor="white",
+            linewidth=0.6,
+            label=option,
+        )
         text_color = theme.text_color_on(color)
         for yi, li, wi in zip(y, left, widths, strict=True):
             if wi >= min_label:
-                _text(ax, li + wi / 2, yi, fmt.percent(wi), ha="center", va="center",
-                        fontsize=theme.VALUE_SIZE, color=text_color)
+                _text(
+                    ax,
+                    li + wi / 2,
+                    yi,
+                    fmt.percent(wi),
+                    ha="center",
+                    va="center",
+                    fontsize=theme.VALUE_SIZE,
+                    color=text_color,
+                )
         left = left + widths
     for yi, is_empty in zip(y, empty, strict=True):
         if is_empty:
@@ -831,8 +897,18 @@ def plot_stacked(
     _left_labels(ax, y, wrapped, pad=_LABEL_GAP, size=theme.TICK_SIZE, color=theme.TEXT)
     heading_at = _offset(ax.get_yaxis_transform(), ax, dx=-(_LABEL_GAP + label_w * 72))
     for hy, text in headings:
-        _text(ax, 0.0, hy, text, transform=heading_at, ha="left", va="top",
-                fontsize=theme.TICK_SIZE, fontweight="bold", linespacing=1.15)
+        _text(
+            ax,
+            0.0,
+            hy,
+            text,
+            transform=heading_at,
+            ha="left",
+            va="top",
+            fontsize=theme.TICK_SIZE,
+            fontweight="bold",
+            linespacing=1.15,
+        )
     ax.set_xlim(0, max(100.0, float(left.max())))
     ax.set_ylim(height, 0)
     ax.yaxis.set_visible(False)
@@ -873,19 +949,38 @@ def plot_donut(
         ax = fig.add_axes((0.01, 0.03, 1.84 / 4.2, 0.94))
     ring = 0.36
     wedges, _ = ax.pie(
-        values, colors=colors, startangle=90, counterclock=False,
+        values,
+        colors=colors,
+        startangle=90,
+        counterclock=False,
         wedgeprops={"width": ring, "edgecolor": "white", "linewidth": 0.8},
     )
     for wedge, value in zip(wedges, values, strict=True):
         if value >= min_label:
             angle = math.radians((wedge.theta1 + wedge.theta2) / 2)
             r = 1 - ring / 2
-            _text(ax, r * math.cos(angle), r * math.sin(angle), fmt.percent(value), ha="center",
-                    va="center", fontsize=theme.VALUE_SIZE,
-                    color=theme.text_color_on(wedge.get_facecolor()))
+            _text(
+                ax,
+                r * math.cos(angle),
+                r * math.sin(angle),
+                fmt.percent(value),
+                ha="center",
+                va="center",
+                fontsize=theme.VALUE_SIZE,
+                color=theme.text_color_on(wedge.get_facecolor()),
+            )
     if center_text:
-        _text(ax, 0, 0, center_text, ha="center", va="center", fontsize=16, fontweight="bold",
-                color=theme.PROVIDER)
+        _text(
+            ax,
+            0,
+            0,
+            center_text,
+            ha="center",
+            va="center",
+            fontsize=16,
+            fontweight="bold",
+            color=theme.PROVIDER,
+        )
     ax.set_aspect("equal")
     entries = [f"{o}: {fmt.percent(v)}" for o, v in zip(options, values, strict=True)]
     _legend(ax, colors, entries, owns_figure=False, where="right")
@@ -961,22 +1056,45 @@ def plot_invitation_flow(
         row = []
         for r, text in enumerate(stage):
             y0 = height / 2 + total / 2 - (r + 1) * box_h - r * v_gap
-            ax.add_patch(FancyBboxPatch(
-                (x0, y0), box_w, box_h, boxstyle="round,pad=0,rounding_size=0.05",
-                facecolor=theme.PROVIDER if last else theme.BOX_FILL, edgecolor=theme.PROVIDER,
-                linewidth=0.8,
-            ))
-            _text(ax, x0 + box_w / 2, y0 + box_h / 2, text, ha="center", va="center",
-                    fontsize=size, color="white" if last else theme.TEXT, linespacing=1.25)
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x0, y0),
+                    box_w,
+                    box_h,
+                    boxstyle="round,pad=0,rounding_size=0.05",
+                    facecolor=theme.PROVIDER if last else theme.BOX_FILL,
+                    edgecolor=theme.PROVIDER,
+                    linewidth=0.8,
+                )
+            )
+            _text(
+                ax,
+                x0 + box_w / 2,
+                y0 + box_h / 2,
+                text,
+                ha="center",
+                va="center",
+                fontsize=size,
+                color="white" if last else theme.TEXT,
+                linespacing=1.25,
+            )
             row.append((x0, y0 + box_h / 2))
         anchors.append(row)
     for before, after in zip(anchors, anchors[1:], strict=False):
         for xa, ya in before:
             for xb, yb in after:
-                ax.add_patch(FancyArrowPatch(
-                    (xa + box_w + 0.02, ya), (xb - 0.02, yb), arrowstyle="-|>",
-                    mutation_scale=8, color=theme.SPINE, linewidth=0.9, shrinkA=0, shrinkB=0,
-                ))
+                ax.add_patch(
+                    FancyArrowPatch(
+                        (xa + box_w + 0.02, ya),
+                        (xb - 0.02, yb),
+                        arrowstyle="-|>",
+                        mutation_scale=8,
+                        color=theme.SPINE,
+                        linewidth=0.9,
+                        shrinkA=0,
+                        shrinkB=0,
+                    )
+                )
     return ax
 
 
@@ -1017,10 +1135,11 @@ def describe_grade_distribution(data: pd.DataFrame) -> str:
     parts = [f"{_TEXT['bar_chart']}: {_TEXT['grade_distribution']}."]
     for g, n in zip(groups, ns, strict=True):
         pairs = sorted(
-            (x, p) for k, x, p in zip(group_keys, grades, percent, strict=True)
-            if k == g and p > 0
+            (x, p) for k, x, p in zip(group_keys, grades, percent, strict=True) if k == g and p > 0
         )
-        shown = ", ".join(f"{_TEXT['grade']} {fmt.number(x, 0)}: {fmt.percent(p)}" for x, p in pairs)
+        shown = ", ".join(
+            f"{_TEXT['grade']} {fmt.number(x, 0)}: {fmt.percent(p)}" for x, p in pairs
+        )
         parts.append(f"{_with_n(g, n)}: {shown or _TEXT['no_answers']}.")
     return " ".join(parts)
 
