@@ -359,6 +359,7 @@ render.render_report(
 )
 t3 = time.perf_counter()
 print(json.dumps({"imports": t1 - t0, "load_validate": t2 - t1, "first_render": t3 - t2}))
+import gc; gc.freeze()  # as the console script does before it exits
 """
 
 

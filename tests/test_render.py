@@ -215,6 +215,27 @@ def test_failing_report_names_provider_and_leaves_notebook(demo_2025, settings, 
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_failing_format_is_named_and_nothing_is_written(
+    demo_2025, settings, tmp_path, monkeypatch, jobs
+):
+    def broken_pdf(*args, **kwargs):
+        raise RuntimeError("typst: kapot lettertype")
+
+    monkeypatch.setattr(render, "write_pdf", broken_pdf)
+    with pytest.raises(RenderError, match="koersmakers.*'pdf'.*kapot lettertype") as exc:
+        render.render_report(
+            "koersmakers",
+            demo_2025,
+            tmp_path / "out",
+            settings=settings,
+            work_root=tmp_path / "w",
+            jobs=jobs,
+        )
+    assert exc.value.step == "pdf"
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
 def test_cli_unknown_provider_is_a_clear_error(demo_2025, tmp_path, capsys):
     code = main(["render", "bestaat-niet", "--data", str(demo_2025), "--out", str(tmp_path)])
     assert code == 2

@@ -352,23 +352,17 @@ def _write_formats(
         "pdf": lambda: write_pdf(ast_json, work_dir),
     }
     asked = [f for f in FORMATS if f in formats]
+
+    def write(fmt_: str) -> bytes:
+        try:
+            return writers[fmt_]()
+        except Exception as exc:
+            raise RenderError(provider, fmt_, exc) from exc
+
     if jobs > 1 and len(asked) > 1:
         with ThreadPoolExecutor(len(asked)) as pool:
-            futures = {f: pool.submit(writers[f]) for f in asked}
-        results = {}
-        for f, future in futures.items():
-            try:
-                results[f] = future.result()
-            except Exception as exc:
-                raise RenderError(provider, f, exc) from exc
-        return results
-    results = {}
-    for f in asked:
-        try:
-            results[f] = writers[f]()
-        except Exception as exc:
-            raise RenderError(provider, f, exc) from exc
-    return results
+            return dict(zip(asked, pool.map(write, asked), strict=True))
+    return {f: write(f) for f in asked}
 
 
 def build_sidecar(manifest: dict, found: list[dict], formats: Sequence[str], name: str) -> dict:
