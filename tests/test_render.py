@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from tevredenheidsrapport import config, render
+from tevredenheidsrapport import config, labels, render
 from tevredenheidsrapport.cli import main
 from tevredenheidsrapport.errors import RenderError
 from tevredenheidsrapport.qmd import load_qmd
@@ -160,7 +160,10 @@ def test_no_grade_shown_without_answers(rendered):
     total = next(r for r in sidecar["table11"] if r["kind"] == "totaal")
     assert total["ingevuld"] == 0 and total["rapportcijfer"] is None
     assert sidecar["norm"]["status"] == "geen oordeel"
-    assert {s["id"] for s in sidecar["suppressed"]} >= {"cijfer-gemiddeld", "cijfer-verdeling"}
+    reasons = {s["id"]: s["suppressed"] for s in sidecar["suppressed"]}
+    assert set(reasons) >= {"cijfer-gemiddeld", "cijfer-verdeling"}
+    # nobody answered: the note says so, rather than invoking the privacy threshold
+    assert reasons["cijfer-gemiddeld"] == labels.FIGURE_NO_ANSWERS
     html = rendered["werkvonk"].outputs["html"].read_text(encoding="utf-8")
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S):
         cells = [

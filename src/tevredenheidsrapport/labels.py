@@ -129,6 +129,7 @@ FIGURE_SUPPRESSED = (
     "Deze figuur ontbreekt: er zijn minder dan {k} antwoorden ({what}). Zo blijft iedere "
     "respondent onherkenbaar."
 )
+FIGURE_NO_ANSWERS = "Deze figuur ontbreekt: niemand heeft deze vraag beantwoord."
 NORM_STATUS_TEXT = {
     "behaald": "voldoet aan de tevredenheidsnorm",
     "behaald na correctie": "voldoet aan de tevredenheidsnorm na correctie voor zeer lage rapportcijfers",

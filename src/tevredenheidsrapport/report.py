@@ -442,7 +442,10 @@ class Report:
         self, kind: str, ident: str, title: str, n: int, what: str, item: str | None = None
     ) -> Md:
         """Record a withheld figure and return the note that replaces it."""
-        reason = labels.FIGURE_SUPPRESSED.format(k=self.min_answers, what=what)
+        if n == 0:
+            reason = labels.FIGURE_NO_ANSWERS
+        else:
+            reason = labels.FIGURE_SUPPRESSED.format(k=self.min_answers, what=what)
         self.entries.append(Entry(kind, ident, title, item=item, suppressed=reason))
         note = f"**{escape(title)}.** {escape(reason)}"
         return Md(fence(note, "rsuppressed"))
