@@ -388,3 +388,13 @@ def test_cover_summary(shapes):
     assert "In één oogopslag" in first_pages
     grade = next(row for row in r.sidecar["table11"] if row["kind"] == "totaal")["rapportcijfer"]
     assert str(grade).replace(".", ",") in first_pages
+
+
+@pytest.mark.parametrize(
+    "period,pid,years",
+    [("2025", "baankracht-zuid", "2024–2025"), ("2021", "taalwerk-zuid", "2021")],
+)
+def test_source_line_names_the_years_of_the_period(shapes, period, pid, years):
+    text = visible_text(shapes[(period, pid)].outputs["html"].read_text(encoding="utf-8"))
+    assert f"tevredenheidsonderzoek {years}" in text
+    assert "2021–2021" not in text

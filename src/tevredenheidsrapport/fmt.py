@@ -58,6 +58,13 @@ def date_long(day: _dt.date, *, weekday: bool = False) -> str:
     return f"{labels.WEEKDAYS[day.weekday()]} {text}" if weekday else text
 
 
+def period_years(start: _dt.date, end: _dt.date) -> str:
+    """``2024–2025`` for a period across two years, ``2021`` for one within a year."""
+    if start.year == end.year:
+        return str(start.year)
+    return f"{start.year}–{end.year}"
+
+
 def period_long(start: _dt.date, end: _dt.date) -> str:
     """``1 september 2024 tot en met 31 augustus 2025``."""
     return f"{date_long(start)} tot en met {date_long(end)}"

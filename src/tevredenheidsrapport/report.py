@@ -435,7 +435,7 @@ class Report:
 
     def _source_line(self) -> str:
         p = self.survey.period
-        text = f"{labels.SOURCE_PREFIX} {self.settings.bureau.short}, {self.settings.report.title.lower()} {p.start.year}–{p.end.year}"
+        text = f"{labels.SOURCE_PREFIX} {self.settings.bureau.short}, {self.settings.report.title.lower()} {fmt.period_years(p.start, p.end)}"
         return fence(escape(text), "rsource", attrs=MUTED_TYPST)
 
     def _suppress(
