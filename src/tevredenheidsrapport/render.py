@@ -326,7 +326,6 @@ def render_report(
         sidecar = build_sidecar(manifest, outline(ast), formats, name)
         result = RenderResult(provider, sidecar=sidecar)
         title = f"{settings.report.title} – {manifest.get('provider', {}).get('name', provider)}"
-        step = "html/pdf"
         rendered = _write_formats(provider, ast_json, work_dir, title, formats, jobs)
     except RenderError:
         raise
