@@ -6,7 +6,6 @@ shared. Every function returns a DataFrame or a markdown fragment.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -113,11 +112,12 @@ def formatted(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def figure(ax, name: str, alt: str, work_dir: str | Path) -> Md:
-    """Save a figure drawn by the notebook and return its markdown."""
-    theme.apply()
+    """Save a figure drawn by the notebook (in the report's look) and return its markdown.
+
+    The image path is ``work_dir/figures/<name>.svg`` as given: absolute from our renderer,
+    relative to the notebook's folder under Quarto."""
     path = Path(work_dir) / "figures" / f"{name}.svg"
     path.parent.mkdir(parents=True, exist_ok=True)
     theme.save_svg(ax.figure, path)
     plt.close(ax.figure)
-    rel = Path(os.path.relpath(path, Path.cwd())).as_posix()
-    return Md(f"![{escape(alt)}]({rel}){{width=100%}}")
+    return Md(f"![{escape(alt)}]({path.as_posix()}){{width=100%}}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -106,7 +106,20 @@ class Settings:
         return d
 
 
-FORMATS = ("html", "pdf")
+#: Every output format a report can be written in, and the ones written unless asked.
+FORMATS = ("html", "pdf", "docx")
+DEFAULT_FORMATS = ("html", "pdf")
+
+
+def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    """The asked formats in the order of :data:`FORMATS`; ConfigError for an unknown one.
+
+    The one check for a format name: settings, the CLI, render and batch all call it."""
+    formats = tuple(formats)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise ConfigError(f"onbekend uitvoerformaat {bad}; toegestaan: {', '.join(FORMATS)}")
+    return tuple(f for f in FORMATS if f in formats)
 
 
 def _merge(base: dict, over: Mapping) -> dict:
@@ -170,10 +183,7 @@ def settings_from_dict(raw: Mapping) -> Settings:
     """Build :class:`Settings` from a parsed mapping; raises ConfigError on unknown keys."""
     try:
         pub = raw["publication"]
-        formats = tuple((raw.get("output") or {}).get("formats", FORMATS))
-        bad = [f for f in formats if f not in FORMATS]
-        if bad:
-            raise ConfigError(f"onbekend uitvoerformaat {bad}; toegestaan: {', '.join(FORMATS)}")
+        formats = check_formats((raw.get("output") or {}).get("formats", DEFAULT_FORMATS))
         return Settings(
             bureau=Bureau(**raw["bureau"]),
             report=ReportText(**raw["report"]),

@@ -1,9 +1,9 @@
 """When and where the figures of a report are drawn: at once, or collected and drawn together.
 
 Drawing and writing the SVG files is most of a report's work (some forty figures). In
-Jupyter or under Quarto a figure must exist when its cell has run, so by default
-:func:`save` draws at once. Our renderer instead :func:`collect`\\ s the figures while the
-cells run (a cell only needs the file name for its markdown) and then draws them all with
+Jupyter or under Quarto a figure must exist when its cell has run, so by default a
+:class:`FigureSink` draws at once. Our renderer instead gives the report a collecting sink
+(a cell only needs the file name of a figure) and then draws them all with
 :func:`draw_all`: for a report rendered on its own, spread over forked processes so that
 every core draws; in the batch, where every core already renders a report of its own, one
 after the other in the worker. Forked processes inherit the drawing functions and their
@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from . import theme
@@ -27,28 +27,32 @@ Pending = list[tuple[Path, Drawing]]
 #: that takes longer is stopped and its figures are drawn by the parent.
 HELPER_TIMEOUT_S = 120.0
 
-_pending: Pending | None = None
 
+class FigureSink:
+    """Where a report's figures go: drawn at once, or collected and drawn together.
 
-def save(path: str | os.PathLike[str], draw: Drawing) -> Path:
-    """Draw ``draw()`` into the SVG file ``path``: now, or later when collecting."""
-    path = Path(path)
-    if _pending is None:
-        theme.save_svg(draw(), path)
-    else:
-        _pending.append((path, draw))
-    return path
+    ``FigureSink()`` draws every figure when it is saved (Jupyter, Quarto);
+    ``FigureSink(collect=True)`` records the drawings for :meth:`draw_all`. A session owns
+    one sink per report; there is no sink shared between reports.
+    """
 
+    def __init__(self, *, collect: bool = False):
+        self.collecting = collect
+        self.pending: Pending = []
 
-@contextlib.contextmanager
-def collect() -> Iterator[Pending]:
-    """While active, :func:`save` only records the figures; yields the list it fills."""
-    global _pending
-    outer, _pending = _pending, []
-    try:
-        yield _pending
-    finally:
-        _pending = outer
+    def save(self, path: str | os.PathLike[str], draw: Drawing) -> Path:
+        """Draw ``draw()`` into the SVG file ``path``: now, or later when collecting."""
+        path = Path(path)
+        if self.collecting:
+            self.pending.append((path, draw))
+        else:
+            _draw([(path, draw)])
+        return path
+
+    def draw_all(self, *, jobs: int = 1) -> None:
+        """Draw the collected figures (see :func:`draw_all`) and forget them."""
+        pending, self.pending = self.pending, []
+        draw_all(pending, jobs=jobs)
 
 
 def draw_all(pending: Pending, *, jobs: int = 1) -> None:
@@ -83,9 +87,10 @@ def draw_all(pending: Pending, *, jobs: int = 1) -> None:
 
 
 def _draw(share: Pending) -> None:
-    """Draw and save a share of the figures in this process."""
+    """Draw and save a share of the figures in this process, in the report's style."""
     for path, draw in share:
-        theme.save_svg(draw(), path)
+        with theme.style():
+            theme.save_svg(draw(), path)
 
 
 def _wait(helpers: dict[int, Pending], timeout: float) -> list[Pending]:

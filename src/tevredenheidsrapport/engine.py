@@ -68,47 +68,49 @@ class InProcessEngine(Engine):
     """Papermill engine executing cells in-process (see module docstring)."""
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, cwd: str | None = None, **kwargs):
-        namespace: dict = {"__name__": "__main__"}
+    def execute_managed_notebook(cls, nb_man, kernel_name, namespace=None, **kwargs):
+        """Run every cell in one namespace that starts as ``namespace`` (our renderer puts
+        the report's session there). The working directory is left alone: the cells get
+        absolute paths from their parameters."""
+        namespace = {"__name__": "__main__", **(namespace or {})}
         nb = nb_man.nb
-        with contextlib.chdir(cwd) if cwd else contextlib.nullcontext():
-            for index, cell in enumerate(nb.cells):
-                if cell.cell_type == "markdown":
-                    exprs = INLINE.findall(cell.source)
-                    if exprs:
-                        values = [
-                            inline_value(run_source(e.strip(), namespace, f"<inline {index}>"))
-                            for e in exprs
-                        ]
-                        cell.metadata.setdefault("tevreden", {})["inline"] = values
-                    continue
-                if cell.cell_type != "code":
-                    continue
-                nb_man.cell_start(cell, index)
-                out = io.StringIO()
-                try:
-                    with contextlib.redirect_stdout(out):
-                        value = run_source(cell.source, namespace, f"<cell {index}>")
-                except Exception as exc:  # recorded in the notebook; papermill raises it
-                    if out.getvalue():
-                        cell.outputs.append(
-                            nbformat.v4.new_output("stream", name="stdout", text=out.getvalue())
-                        )
-                    tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
-                    cell.outputs.append(
-                        nbformat.v4.new_output(
-                            "error", ename=type(exc).__name__, evalue=str(exc), traceback=tb
-                        )
-                    )
-                    nb_man.cell_exception(cell, index, exception=exc)
-                    nb_man.cell_complete(cell, index)
-                    break
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "markdown":
+                exprs = INLINE.findall(cell.source)
+                if exprs:
+                    values = [
+                        inline_value(run_source(e.strip(), namespace, f"<inline {index}>"))
+                        for e in exprs
+                    ]
+                    cell.metadata.setdefault("tevreden", {})["inline"] = values
+                continue
+            if cell.cell_type != "code":
+                continue
+            nb_man.cell_start(cell, index)
+            out = io.StringIO()
+            try:
+                with contextlib.redirect_stdout(out):
+                    value = run_source(cell.source, namespace, f"<cell {index}>")
+            except Exception as exc:  # recorded in the notebook; papermill raises it
                 if out.getvalue():
                     cell.outputs.append(
                         nbformat.v4.new_output("stream", name="stdout", text=out.getvalue())
                     )
-                cell.outputs.extend(_display_outputs(value))
+                tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
+                cell.outputs.append(
+                    nbformat.v4.new_output(
+                        "error", ename=type(exc).__name__, evalue=str(exc), traceback=tb
+                    )
+                )
+                nb_man.cell_exception(cell, index, exception=exc)
                 nb_man.cell_complete(cell, index)
+                break
+            if out.getvalue():
+                cell.outputs.append(
+                    nbformat.v4.new_output("stream", name="stdout", text=out.getvalue())
+                )
+            cell.outputs.extend(_display_outputs(value))
+            nb_man.cell_complete(cell, index)
 
 
 def register() -> None:

@@ -54,6 +54,23 @@ class ConfigError(TevredenError):
     """A parameter file is malformed or names an unknown option."""
 
 
+class UnknownProviderError(ConfigError, KeyError):
+    """A provider id that the period's providers file does not list.
+
+    A KeyError too, so that a lookup by id fails as a mapping's would; its text is the
+    message itself (KeyError would quote it)."""
+
+    def __init__(self, provider: str, period: str, known: list[str]):
+        self.provider = provider
+        example = ", ".join(known[:8])
+        super().__init__(
+            f"onbekende dienstverlener {provider!r} in periode {period}; bijvoorbeeld: {example}"
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class RenderError(TevredenError):
     """Rendering one provider's report failed; carries the provider and the failing step."""
 

@@ -549,6 +549,7 @@ def _missing_marks(means: np.ndarray, ns: np.ndarray) -> np.ndarray:
     return np.where(answered, labels.SUPPRESSED, labels.NO_ANSWERS)
 
 
+@theme.styled
 def plot_means(
     data: pd.DataFrame,
     *,
@@ -671,6 +672,7 @@ def _plot_choice(data: pd.DataFrame, kind: str, ax: Axes | None, note: str | Non
     return ax
 
 
+@theme.styled
 def plot_single(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Single-choice item: % per option, provider vs benchmark, as horizontal bars.
 
@@ -681,6 +683,7 @@ def plot_single(data: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return _plot_choice(data, "single", ax, None)
 
 
+@theme.styled
 def plot_multi(data: pd.DataFrame, *, ax: Axes | None = None, note: bool = True) -> Axes:
     """Multiple-choice item: % of respondents per option (the sum may exceed 100).
 
@@ -699,6 +702,7 @@ def _nice_step(top: float) -> float:
     return 100
 
 
+@theme.styled
 def plot_grade_distribution(
     data: pd.DataFrame, *, ax: Axes | None = None, xlabel: str | None = labels.GRADE_AXIS
 ) -> Axes:
@@ -785,6 +789,7 @@ def plot_grade_distribution(
 
 
 # --- 100% stacked bars -----------------------------------------------------------------------
+@theme.styled
 def plot_stacked(
     data: pd.DataFrame,
     *,
@@ -919,6 +924,7 @@ def plot_stacked(
 
 
 # --- donut -----------------------------------------------------------------------------------
+@theme.styled
 def plot_donut(
     data: pd.DataFrame,
     *,
@@ -1012,6 +1018,7 @@ def _stages(steps: Sequence[str | Sequence[str]]) -> list[tuple[str, ...]]:
     return stages
 
 
+@theme.styled
 def plot_invitation_flow(
     steps: Sequence[str | Sequence[str]],
     *,

@@ -157,7 +157,56 @@ FIGURE_TEXT = {
     "or": "of",
 }
 
-#: Options outside an ordered scale (drawn grey, not counted in aspect scores).
+#: "No opinion": options outside an ordered scale (drawn grey, not counted in aspect scores),
+#: by label (lower case). The one definition; test a label with :func:`is_no_opinion`.
 NEUTRAL_OPTIONS = frozenset(
     {"geen mening", "weet niet", "weet ik niet", "niet van toepassing", "n.v.t.", "nvt"}
 )
+
+
+def is_no_opinion(label: str) -> bool:
+    """Whether an answer label means "no opinion" (case and surrounding spaces ignored)."""
+    return str(label).strip().casefold() in NEUTRAL_OPTIONS
+
+
+# ---- sentences and phrases the report's package code fills in --------------------------
+#: Counts in the narrative: (none, one, more).
+CLIENTS_COUNT = ("geen cliënten", "{n} cliënt", "{n} cliënten")
+OPDRACHTGEVERS_COUNT = ("geen opdrachtgevers", "{n} opdrachtgever", "{n} opdrachtgevers")
+#: The end of the sentence "<provider> ..." about the phone option.
+PHONE_USED = "heeft van deze telefonische benadering gebruikgemaakt."
+PHONE_NOT_USED = "heeft daar geen gebruik van gemaakt."
+HELPDESK_HOURS = "{days} van {hours}"
+PROMOTOR = (
+    "De actuele promotorscore van {name} is {score}: dat is het percentage van de cliënten "
+    "die de vraag beantwoordden dat de dienstverlener al bij anderen heeft aanbevolen."
+)
+PROMOTOR_TOO_FEW = (
+    "Te weinig cliënten (minder dan {k}) beantwoordden de vraag of zij {name} hebben "
+    "aanbevolen om een promotorscore te berekenen."
+)
+
+#: Cover page and summary.
+COVER_PERIOD = "meetperiode: {period}"
+COVER_CLIENT = "In opdracht van {name}"
+COVER_PLACE_DATE = "{place}, {date}"
+SUMMARY_LABEL = "Samenvatting"
+SUMMARY_MAP_CAPTION = "Cliënten komen uit deze provincie(s)"
+SUMMARY_GRADE_CAPTION = "gemiddeld rapportcijfer van cliënten"
+SUMMARY_GRADE_NONE = "nog geen rapportcijfer gegeven"
+SUMMARY_GRADE_FEW = "minder dan {k} cijfers"
+SUMMARY_STAFF = "De medewerkers scoren ten opzichte van alle deelnemers het best op:"
+SUMMARY_DONUT_CAPTION = "Algemene tevredenheid van cliënten"
+SUMMARY_BEST = "Hier scoort de dienstverlener het best ten opzichte van alle deelnemers:"
+CONTENTS_TITLE = "Inhoudsopgave"
+
+#: Source line under every figure: bureau, report title (lower case), years.
+SOURCE_LINE = "{prefix} {bureau}, {title} {years}"
+#: Notes beside figures.
+MATRIX_ROWS_LEFT_OUT = "Onderdelen met minder dan {k} antwoorden zijn weggelaten."
+OPEN_ANSWERS_INTRO = "Toelichting bij 'anders':"
+SERVICE_DISCONTINUED = "Dienst {code} wordt al enkele jaren niet meer aangeboden."
+SERVICE_LABEL = "dienst {code}"
+SERVICES_COLUMNS = ("Dienst", "Benaming")
+#: "n=12" after a group in a figure's rows.
+WITH_N = "{group} (n={n})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 # Every ASCII punctuation character may be backslash-escaped in Pandoc markdown; escaping all
 # of them is simpler and safer than deciding which are special where.
@@ -73,15 +74,36 @@ def typst_string(text: object) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def table(frame, *, align: str | None = None) -> Md:
-    """A pipe table of a small DataFrame (cells escaped); ``align`` per column: l, r or c."""
+def pipe_table(
+    frame,
+    align: str | None = None,
+    widths: Sequence[int] | None = None,
+    row_styles: Sequence[str] = (),
+) -> str:
+    """The one table renderer: a pipe table of a DataFrame, every cell escaped.
+
+    ``align`` per column: l, r or c (default: numbers right, text left). ``widths`` sets the
+    relative column widths through the dash counts of the separator line (Pandoc uses them
+    once a line is longer than the text width); none gives every column the same share.
+    ``row_styles``, one per row: ``"strong"`` or ``"group"`` put the row's first cell in bold.
+    """
     cols = [str(c) for c in frame.columns]
     align = align or "".join("r" if frame[c].dtype.kind in "iuf" else "l" for c in frame.columns)
-    marks = {"l": ":--", "r": "--:", "c": ":-:"}
+    widths = widths or (2,) * len(cols)
+    marks = {"l": ":{}", "r": "{}:", "c": ":{}:"}
     lines = [
         "| " + " | ".join(escape(c) for c in cols) + " |",
-        "|" + "|".join(marks[a] for a in align) + "|",
+        "|" + "|".join(marks[a].format("-" * w) for a, w in zip(align, widths, strict=True)) + "|",
     ]
-    for row in frame.itertuples(index=False):
-        lines.append("| " + " | ".join(escape(v) for v in row) + " |")
-    return Md("\n".join(lines))
+    styles = list(row_styles) or [""] * len(frame)
+    for style, row in zip(styles, frame.itertuples(index=False), strict=True):
+        cells = [escape(v) for v in row]
+        if style in ("strong", "group") and cells and cells[0]:
+            cells[0] = f"**{cells[0]}**"
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def table(frame, *, align: str | None = None) -> Md:
+    """A pipe table of a small DataFrame (see :func:`pipe_table`)."""
+    return Md(pipe_table(frame, align))

@@ -175,6 +175,7 @@ def _colors(counts: dict[str, float], shade: bool) -> dict[str, str]:
 
 
 # --- figure ----------------------------------------------------------------------------------
+@theme.styled
 def plot_province_map(data: pd.DataFrame, *, ax: Axes | None = None, shade: bool = False) -> Axes:
     """Locator map: the provinces the provider's clients come from, in blue.
 
@@ -193,8 +194,6 @@ def plot_province_map(data: pd.DataFrame, *, ax: Axes | None = None, shade: bool
         # Transparent even when saved with savefig.facecolor="white" (theme's rcParams):
         # a hidden figure patch is not drawn whatever its colour.
         fig.patch.set_visible(False)
-    else:
-        theme.apply()
     for name in labels.PROVINCIES:
         ax.add_patch(
             PathPatch(

@@ -15,7 +15,7 @@ import copy
 import json
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,18 +24,19 @@ from pathlib import Path
 import matplotlib
 import nbformat
 import pypandoc
-import yaml
 from papermill.exceptions import PapermillExecutionError
 from papermill.execute import raise_for_execution_errors
 from papermill.parameterize import parameterize_notebook
 
-from . import drawing, engine
-from .config import FORMATS, RESOURCES, TEMPLATE, Settings
+from . import engine
+from .blocks import BLOCKS_MIME, Blocks, ReportRecord, entries
+from .config import DEFAULT_FORMATS, RESOURCES, TEMPLATE, Settings, check_formats
 from .errors import RenderError
 from .fsutil import atomic_write, safe_name
 from .qmd import load_qmd
-from .report import SIDECAR_MIME
-from .survey import get_survey
+from .renderers import DocxMarkdown, PandocMarkdown
+from .session import NAMESPACE_KEY, render_session
+from .survey import Survey, load_survey
 
 READER = "markdown-implicit_figures-raw_html-raw_tex-tex_math_dollars-tex_math_single_backslash-citations"
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -64,12 +65,17 @@ def template_notebook(path: str | Path = TEMPLATE) -> nbformat.NotebookNode:
 
 
 def execute(
-    nb: nbformat.NotebookNode, parameters: dict, work_dir: Path, provider: str
+    nb: nbformat.NotebookNode,
+    parameters: dict,
+    work_dir: Path,
+    provider: str,
+    namespace: dict | None = None,
 ) -> nbformat.NotebookNode:
-    """Inject ``parameters`` with papermill and run the notebook in-process in ``work_dir``.
+    """Inject ``parameters`` with papermill and run the notebook in-process.
 
-    On failure the executed notebook is written to ``work_dir/report.ipynb`` and a
-    RenderError naming the provider and the failing cell is raised.
+    ``namespace`` seeds the cells' namespace (the report's session). On failure the executed
+    notebook is written to ``work_dir/report.ipynb`` and a RenderError naming the provider
+    and the failing cell is raised.
     """
     engine.register()
     nb.metadata.setdefault(
@@ -87,7 +93,7 @@ def execute(
         kernel_name="python3",
         output_path=None,
         progress_bar=False,
-        cwd=str(work_dir),
+        namespace=namespace,
     )
     try:
         raise_for_execution_errors(nb, str(work_dir / "report.ipynb"))
@@ -96,16 +102,29 @@ def execute(
     return nb
 
 
-def assemble(nb: nbformat.NotebookNode) -> tuple[str, dict]:
-    """Markdown of the executed notebook, and the sidecar data handed over by its cells."""
-    parts: list[str] = []
-    manifest: dict = {}
+@dataclass(frozen=True)
+class Document:
+    """An executed notebook read back: the parts of the document in order (narrative
+    markdown and the blocks of shown cells) and every block any cell produced."""
+
+    parts: tuple[str | Blocks, ...]
+    blocks: Blocks
+
+    def markdown(self, renderer: PandocMarkdown) -> str:
+        """The whole document as Pandoc markdown, its blocks rendered by ``renderer``."""
+        texts = (p if isinstance(p, str) else renderer.render(p) for p in self.parts)
+        return "\n\n".join(t.strip("\n") for t in texts if t.strip()) + "\n"
+
+
+def assemble(nb: nbformat.NotebookNode) -> Document:
+    """Read the executed notebook: markdown cells with their inline values filled in, and
+    each shown cell's blocks (or, for a cell without blocks, its markdown or text)."""
+    parts: list[str | Blocks] = []
+    every: list[Blocks] = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            text = cell.source
             values = iter(cell.metadata.get("tevreden", {}).get("inline", []))
-            text = engine.INLINE.sub(lambda _m, v=values: next(v), text)
-            parts.append(text)
+            parts.append(engine.INLINE.sub(lambda _m, v=values: next(v), cell.source))
             continue
         if cell.cell_type != "code":
             continue
@@ -113,12 +132,14 @@ def assemble(nb: nbformat.NotebookNode) -> tuple[str, dict]:
         show = opts.get("include", True) is not False and opts.get("output", True) is not False
         for out in cell.get("outputs", []):
             data = out.get("data", {})
-            if SIDECAR_MIME in data:
-                manifest = _merge_manifest(manifest, data[SIDECAR_MIME])
+            if BLOCKS_MIME in data:
+                blocks = Blocks.from_json(data[BLOCKS_MIME])
+                every.append(blocks)
+                if show:
+                    parts.append(blocks)
+            elif not show:
                 continue
-            if not show:
-                continue
-            if out.output_type == "stream" and opts.get("output") == "asis":
+            elif out.output_type == "stream" and opts.get("output") == "asis":
                 parts.append(out.text)
             elif "text/markdown" in data:
                 parts.append(data["text/markdown"])
@@ -126,18 +147,7 @@ def assemble(nb: nbformat.NotebookNode) -> tuple[str, dict]:
                 text = out.get("text") or data.get("text/plain", "")
                 if text.strip():
                     parts.append("```\n" + text.rstrip() + "\n```")
-    return "\n\n".join(p.strip("\n") for p in parts if p.strip()) + "\n", manifest
-
-
-def _merge_manifest(a: dict, b: dict) -> dict:
-    """Later manifest outputs extend earlier ones."""
-    out = dict(a)
-    for key, value in b.items():
-        if isinstance(value, list) and isinstance(out.get(key), list):
-            out[key] = out[key] + value
-        else:
-            out[key] = value
-    return out
+    return Document(tuple(parts), Blocks.join(every))
 
 
 def _pandoc(args: Sequence[str], text: str, cwd: Path) -> str:
@@ -272,67 +282,55 @@ def render_report(
     out_dir: str | Path,
     *,
     settings: Settings,
-    formats: Sequence[str] = FORMATS,
+    formats: Sequence[str] = DEFAULT_FORMATS,
     template: str | Path = TEMPLATE,
     work_root: str | Path = "_work",
     jobs: int = 1,
+    survey: Survey | None = None,
 ) -> RenderResult:
     """Render the report of ``provider`` for the period at ``data`` into ``out_dir``.
 
-    Writes ``<provider>.html``, ``<provider>.pdf`` (as asked by ``formats``) and
-    ``<provider>.json`` (the sidecar) atomically. ``jobs`` is the number of cores this one
-    report may use: its figures are drawn and its formats written side by side (the batch,
-    which renders a report per core, passes 1). The outputs do not depend on it. Raises
-    RenderError naming the provider and the step that failed; DataError when the data is
-    invalid (nothing is written then).
+    Writes ``<provider>.<format>`` for each of ``formats`` and ``<provider>.json`` (the
+    sidecar) atomically. ``survey`` is the period already loaded with these settings (the
+    batch passes it); without it the period is read here. ``jobs`` is the number of cores
+    this one report may use: its figures are drawn and its formats written side by side
+    (the batch, which renders a report per core, passes 1); the outputs do not depend on it.
+    Raises RenderError naming the provider and the step that failed, DataError when the
+    data is invalid and UnknownProviderError for an unknown provider (nothing is written
+    then).
+
+    The steps, in order: load, execute, draw, assemble, number, write.
     """
     t0 = time.perf_counter()
-    bad = [f for f in formats if f not in FORMATS]
-    if bad:
-        raise ValueError(f"onbekend formaat {bad}; kies uit {', '.join(FORMATS)}")
+    formats = check_formats(formats)
     name = safe_name(provider)
     data = Path(data).resolve()
     work_dir = (Path(work_root) / safe_name(data.name) / name).resolve()
-    out_dir = Path(out_dir)
     # invalid data and unknown providers are the user's to fix: say so before executing
-    survey = get_survey(data, settings)
-    if provider not in survey.dataset.providers.index:
-        known = ", ".join(survey.provider_ids()[:8])
-        raise KeyError(
-            f"onbekende dienstverlener {provider!r} in periode {survey.period.id}; bijvoorbeeld: {known}"
-        )
-    # the notebook reads the very settings of this run (defaults, --params and --set merged)
-    settings_file = atomic_write(
-        work_dir / "settings.yml",
-        yaml.safe_dump(dict(settings.raw), allow_unicode=True, sort_keys=True),
+    if survey is None:
+        survey = load_survey(data, settings)
+    survey.check_provider(provider)
+    session = render_session(survey, work_dir)
+    parameters = {"provider": provider, "data": str(data), "work_dir": str(work_dir)}
+    nb = execute(
+        template_notebook(template), parameters, work_dir, provider, {NAMESPACE_KEY: session}
     )
-    parameters = {
-        "provider": provider,
-        "data": str(data),
-        "params_file": str(settings_file),
-        "work_dir": str(work_dir),
-    }
-    with drawing.collect() as pending:
-        nb = execute(template_notebook(template), parameters, work_dir, provider)
     step = "figures"
     try:
-        drawing.draw_all(pending, jobs=jobs)
+        session.figures.draw_all(jobs=jobs)
         step = "assemble"
-        markdown, manifest = assemble(nb)
-        atomic_write(work_dir / "report.md", markdown)
+        document = assemble(nb)
         step = "pandoc"
-        ast = to_ast(markdown, work_dir)
-        ast_json = json.dumps(ast)
-        sidecar = build_sidecar(manifest, outline(ast), formats, name)
-        result = RenderResult(provider, sidecar=sidecar)
-        title = f"{settings.report.title} – {manifest.get('provider', {}).get('name', provider)}"
-        rendered = _write_formats(provider, ast_json, work_dir, title, formats, jobs)
+        title = f"{settings.report.title} – {survey.dataset.provider_name(provider)}"
+        rendered, sidecar = _write_formats(provider, document, work_dir, title, formats, jobs)
     except RenderError:
         raise
     except Exception as exc:
         raise RenderError(provider, step, exc) from exc
-    for fmt_, payload in rendered.items():
-        result.outputs[fmt_] = atomic_write(out_dir / f"{name}.{fmt_}", payload)
+    result = RenderResult(provider, sidecar=sidecar)
+    out_dir = Path(out_dir)
+    for fmt_ in formats:
+        result.outputs[fmt_] = atomic_write(out_dir / f"{name}.{fmt_}", rendered[fmt_])
     result.outputs["json"] = atomic_write(
         out_dir / f"{name}.json",
         json.dumps(sidecar, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
@@ -342,15 +340,38 @@ def render_report(
 
 
 def _write_formats(
-    provider: str, ast_json: str, work_dir: Path, title: str, formats: Sequence[str], jobs: int
-) -> dict[str, bytes]:
-    """The document in every asked format; side by side when ``jobs`` allows (Pandoc runs as
-    a subprocess, so threads suffice). Raises RenderError naming the format that failed."""
+    provider: str,
+    document: Document,
+    work_dir: Path,
+    title: str,
+    formats: Sequence[str],
+    jobs: int,
+) -> tuple[dict[str, bytes], dict]:
+    """The document in every asked format, and the sidecar.
+
+    HTML and PDF share one numbered Pandoc document (each writer keeps its own raw blocks);
+    DOCX has its own markdown. Formats are written side by side when ``jobs`` allows (Pandoc
+    and Typst do the work, so threads suffice). Raises RenderError naming the format that
+    failed."""
+    from .docx import write_docx
+
+    record = next(document.blocks.of(ReportRecord), None)
+    markdown = document.markdown(PandocMarkdown(base=work_dir))
+    atomic_write(work_dir / "report.md", markdown)
+    ast_json = json.dumps(ast := to_ast(markdown, work_dir))
+    sidecar = build_sidecar(
+        record, entries(document.blocks), outline(ast), formats, safe_name(provider)
+    )
+
+    def docx() -> bytes:
+        docx_md = document.markdown(DocxMarkdown(base=work_dir))
+        return write_docx(json.dumps(to_ast(docx_md, work_dir)), work_dir, title)
+
     writers = {
         "html": lambda: write_html(ast_json, work_dir, title),
         "pdf": lambda: write_pdf(ast_json, work_dir),
+        "docx": docx,
     }
-    asked = [f for f in FORMATS if f in formats]
 
     def write(fmt_: str) -> bytes:
         try:
@@ -358,36 +379,54 @@ def _write_formats(
         except Exception as exc:
             raise RenderError(provider, fmt_, exc) from exc
 
-    if jobs > 1 and len(asked) > 1:
-        with ThreadPoolExecutor(len(asked)) as pool:
-            return dict(zip(asked, pool.map(write, asked), strict=True))
-    return {f: write(f) for f in asked}
+    if jobs > 1 and len(formats) > 1:
+        with ThreadPoolExecutor(len(formats)) as pool:
+            return dict(zip(formats, pool.map(write, formats), strict=True)), sidecar
+    return {f: write(f) for f in formats}, sidecar
 
 
-def build_sidecar(manifest: dict, found: list[dict], formats: Sequence[str], name: str) -> dict:
-    """Sidecar: provider, period, table 1.1, norm, and every figure/table with its number."""
+def _plain(value):
+    """Mappings and tuples of a decoded block as plain dicts and lists (for JSON)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def build_sidecar(
+    record: ReportRecord | None,
+    found_entries: list[dict],
+    found: list[dict],
+    formats: Sequence[str],
+    name: str,
+) -> dict:
+    """Sidecar: provider, period, table 2.2, norm, and every figure/table with its number.
+
+    Derived from the blocks (``record`` and ``found_entries``, see :func:`.blocks.entries`)
+    and the numbered outline of the document (``found``)."""
     numbers = {(f["type"], f["id"]): f["number"] for f in found if f["type"] in ("figure", "table")}
-    entries = []
-    suppressed = []
-    for e in manifest.get("entries", []):
+    shown, suppressed = [], []
+    for e in found_entries:
         if e.get("suppressed"):
             suppressed.append(e)
-            continue
-        number = numbers.get((e["kind"], e["id"]))
-        entries.append({**e, "number": number} if e["kind"] != "cover" else e)
+        elif e["kind"] == "cover":
+            shown.append(e)
+        else:
+            shown.append({**e, "number": numbers.get((e["kind"], e["id"]))})
     return {
-        "provider": manifest.get("provider"),
-        "period": manifest.get("period"),
-        "table11": manifest.get("table11", []),
-        "norm": manifest.get("norm"),
+        "provider": _plain(record.provider) if record else None,
+        "period": _plain(record.period) if record else None,
+        "table11": _plain(record.table11) if record else [],
+        "norm": _plain(record.norm) if record else None,
         "sections": [
             {"number": f["number"], "title": f["title"], "level": f["level"]}
             for f in found
             if f["type"] == "heading"
         ],
-        "figures": [e for e in entries if e["kind"] == "figure"],
-        "tables": [e for e in entries if e["kind"] == "table"],
-        "cover": [e for e in entries if e["kind"] == "cover"],
+        "figures": [e for e in shown if e["kind"] == "figure"],
+        "tables": [e for e in shown if e["kind"] == "table"],
+        "cover": [e for e in shown if e["kind"] == "cover"],
         "suppressed": suppressed,
         "files": {f: f"{name}.{f}" for f in formats},
     }
@@ -413,7 +452,7 @@ def render_notebook(
         work_dir,
         template.stem,
     )
-    markdown, _ = assemble(nb)
+    markdown = assemble(nb).markdown(PandocMarkdown(base=work_dir))
     ast_json = json.dumps(to_ast(markdown, work_dir))
     title = nb.metadata.get("quarto", {}).get("title", template.stem)
     return atomic_write(out_path, write_html(ast_json, work_dir, str(title)))

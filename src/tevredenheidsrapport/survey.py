@@ -17,6 +17,7 @@ import pandas as pd
 from . import labels, metrics
 from .config import Settings
 from .dataset import Dataset, load_period
+from .errors import UnknownProviderError
 
 
 class Survey:
@@ -78,6 +79,11 @@ class Survey:
         _ = self.table11, self._answers
         return self
 
+    def check_provider(self, provider_id: str) -> None:
+        """Raise UnknownProviderError unless the period lists ``provider_id``."""
+        if provider_id not in self.dataset.providers.index:
+            raise UnknownProviderError(provider_id, self.period.id, self.provider_ids())
+
     def provider_ids(self) -> list[str]:
         """Every provider of the period, in file order."""
         return [str(p) for p in self.dataset.providers.index]
@@ -109,6 +115,11 @@ class _LazyMap(Mapping):
         return len(self._keys)
 
 
+def load_survey(data: str | Path, settings: Settings) -> Survey:
+    """Read, validate and index the period at ``data``; the caller keeps the result."""
+    return Survey(load_period(data), settings)
+
+
 _CACHE: dict[tuple[str, str], Survey] = {}
 _LOCK = threading.Lock()
 
@@ -136,11 +147,7 @@ def group_label(provider_name: str, benchmark: bool) -> str:
 
 def _completed_ids(persons: pd.DataFrame, codebook_id: str) -> pd.Index:
     """Ids of persons in the netto steekproef who completed the questionnaire of a codebook."""
-    sel = (
-        persons["netto"].astype(bool)
-        & persons["ingevuld"].astype(bool)
-        & (persons["codebook"] == codebook_id)
-    )
+    sel = metrics.completed(persons) & (persons["codebook"] == codebook_id)
     return pd.Index(persons.loc[sel, "person_id"].astype(str))
 
 

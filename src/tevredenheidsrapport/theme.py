@@ -1,9 +1,10 @@
 """The look of every figure, in one place: colours, font, sizes and byte-stable SVG output.
 
-:func:`apply` sets matplotlib's rcParams once (seaborn's ``white`` style and ``paper``
-context as the base, then our overrides). :func:`new_figure`, which every plot function uses
-when it is not given an Axes, calls it, so a caller need not; call it yourself before making
-your own Axes for the plot functions, so those get the look too.
+:func:`style` applies our rcParams (seaborn's ``white`` style and ``paper`` context as the
+base, then our overrides) for the duration of a ``with`` block and restores matplotlib's
+afterwards, as seaborn's ``axes_style`` does; nothing is set globally. Every plot function
+is :func:`styled`, and :func:`save_svg` saves inside the style; make your own Axes for the
+plot functions inside ``with theme.style():`` so those get the look too.
 
 Determinism: the font is pinned to DejaVu Sans (ships with matplotlib) instead of seaborn's
 "Arial if installed" fallback list, so the output does not depend on the machine's fonts;
@@ -13,9 +14,13 @@ text is stored as paths, ids in the SVG come from a fixed hash salt, and no date
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
+from typing import ParamSpec, TypeVar
 
 import matplotlib
 import seaborn as sns
@@ -23,6 +28,9 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, to_hex, to_rgb
 from matplotlib.figure import Figure
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # --- colours -------------------------------------------------------------------------------
 #: The provider's series: a strong blue.
@@ -63,7 +71,7 @@ SMALL_SIZE = 7.0
 
 #: Fixed salt for the ids matplotlib writes into an SVG (clip paths, glyphs).
 SVG_HASHSALT = "tevredenheidsrapport"
-_SVG_RC = {"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path"}
+_SVG_RC = MappingProxyType({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path"})
 
 
 def _rc() -> dict[str, object]:
@@ -126,34 +134,42 @@ def _rc() -> dict[str, object]:
 
 
 #: The complete rcParams of our look.
-RC: dict[str, object] = _rc()
-_applied = False
+RC: Mapping[str, object] = MappingProxyType(_rc())
+#: The same, validated once by matplotlib, so that :func:`style` can set them cheaply.
+_VALIDATED: Mapping[str, object] = MappingProxyType(dict(matplotlib.RcParams(RC)))
 
 
-def apply(*, backend: str | None = "agg", force: bool = False) -> None:
-    """Set the rcParams of our look (and select ``backend``), once.
+@contextlib.contextmanager
+def style() -> Iterator[None]:
+    """Our look for the figures drawn and saved inside the block, as seaborn's
+    ``axes_style`` scopes a style: matplotlib's rcParams are restored afterwards.
 
-    Idempotent: later calls do nothing unless ``force``. ``backend=None`` keeps the current
-    backend. The backend is not switched while pyplot figures are open (switching would close
-    them, e.g. in a notebook); our figures draw on their own Agg canvas either way.
+    Cheap (the values are validated once, at import), so every drawing can be wrapped.
     """
-    global _applied
-    if _applied and not force:
-        return
-    if backend is not None:
-        current = matplotlib.get_backend(auto_select=False)
-        if current is None or current.lower() != backend.lower():
-            import matplotlib.pyplot as plt  # seaborn has imported it already
+    params = matplotlib.rcParams
+    saved = {key: params._get(key) for key in _VALIDATED}
+    for key, value in _VALIDATED.items():
+        params._set(key, value)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            params._set(key, value)
 
-            if not plt.get_fignums():
-                matplotlib.use(backend)
-    matplotlib.rcParams.update(RC)
-    _applied = True
+
+def styled(plot: Callable[P, R]) -> Callable[P, R]:
+    """Decorator: run a plot function inside :func:`style` (for callers outside one)."""
+
+    @functools.wraps(plot)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with style():
+            return plot(*args, **kwargs)
+
+    return wrapper
 
 
 def new_figure(height: float, width: float = FIG_WIDTH) -> Figure:
     """A figure on an Agg canvas, outside pyplot's registry (nothing to leak or close)."""
-    apply()
     fig = Figure(figsize=(width, height))
     FigureCanvasAgg(fig)
     return fig
@@ -189,7 +205,7 @@ def save_svg(fig: Figure | Axes, path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as fh, matplotlib.rc_context(_SVG_RC):
+        with os.fdopen(fd, "wb") as fh, style():
             fig.savefig(fh, format="svg", metadata={"Date": None})
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)

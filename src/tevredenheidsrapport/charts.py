@@ -1,0 +1,490 @@
+"""Figures of the report as content blocks: grades, questionnaire items, the cover summary.
+
+Every figure sets the provider beside all participants, with n, and is withheld (a
+:class:`~.blocks.Suppressed` block) when it rests on fewer answers than the privacy
+threshold. How an item is counted and drawn is its item type's business
+(:mod:`.items`); this module decides what the report shows and in which order.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from types import MappingProxyType
+
+import pandas as pd
+
+from . import figures, fmt, labels, metrics
+from .blocks import Blocks, Heading, Note, OpenAnswers, Paragraph, Summary
+from .codebook import Codebook, Item, Section
+from .content import BuildContext, cover_figure
+
+
+def pair(ctx: BuildContext, own: pd.DataFrame, bench: pd.DataFrame) -> pd.DataFrame:
+    """Provider and benchmark frames stacked with their group labels."""
+    return pd.concat(
+        [own.assign(group=ctx.facts.name), bench.assign(group=labels.ALLE_DEELNEMERS)],
+        ignore_index=True,
+    )
+
+
+# ---- chapter 2 and 3: grades ----------------------------------------------------------------
+def invitation_flow(ctx: BuildContext) -> Blocks:
+    steps = labels.INVITATION_STEPS
+    alt = figures.describe_invitation_flow(steps)
+    fig = ctx.figure(
+        "uitnodiging",
+        labels.TITLES["invitation_flow"],
+        lambda: figures.plot_invitation_flow(steps),
+        None,
+        alt,
+    )
+    return ctx.blocks([fig])
+
+
+def grade_means(ctx: BuildContext) -> Blocks:
+    """Mean client grade, Totaal and per service, against all providers."""
+    title, k = labels.TITLES["grade_means"], ctx.min_answers
+    own = metrics.means_by_service(ctx.facts.persons)
+    n_total = int(own.loc[own["label"] == labels.TOTAAL, "n"].iloc[0])
+    if n_total < k:
+        return ctx.blocks(
+            [ctx.suppress("figure", "cijfer-gemiddeld", title, n_total, f"n={n_total}", "cijfer")]
+        )
+    bench = ctx.facts.survey.benchmark_means
+    own = own.assign(mean=own["mean"].where(own["n"] >= k))
+    keep = own["label"]
+    bench = bench[bench["label"].isin(keep)].set_index("label").reindex(keep).reset_index()
+    frame = pair(ctx, own, bench)[["label", "group", "mean", "n"]]
+    frame["n"] = frame["n"].fillna(0).astype(int)
+    fig = ctx.figure(
+        "cijfer-gemiddeld",
+        title,
+        lambda: figures.plot_means(frame),
+        frame,
+        figures.alt_text("means", frame),
+        n=n_total,
+        n_bench=int(bench["n"].iloc[0]),
+        item="cijfer",
+    )
+    return ctx.blocks([fig])
+
+
+def grade_distribution(ctx: BuildContext) -> Blocks:
+    """Distribution of client grades 1-10, % of the provider's respondents."""
+    title = labels.TITLES["grade_distribution"]
+    own = metrics.grade_distribution(metrics.completed_grades(ctx.facts.persons)["cijfer"])
+    n = int(own["n"].iloc[0])
+    if n < ctx.min_answers:
+        return ctx.blocks(
+            [ctx.suppress("figure", "cijfer-verdeling", title, n, f"n={n}", "cijfer")]
+        )
+    bench = ctx.facts.survey.benchmark_grade_distribution
+    frame = pair(ctx, own, bench)[["grade", "group", "percent", "n"]]
+    fig = ctx.figure(
+        "cijfer-verdeling",
+        title,
+        lambda: figures.plot_grade_distribution(frame),
+        frame,
+        figures.alt_text("grade_distribution", frame),
+        n=n,
+        n_bench=int(bench["n"].iloc[0]),
+        item="cijfer",
+    )
+    return ctx.blocks([fig])
+
+
+def recommend(ctx: BuildContext, group: str = labels.GROUP_CLIENT) -> Blocks:
+    """Whether respondents recommended the provider (all questionnaires of ``group`` pooled)."""
+    own, bench, item = ctx.facts.recommend_answers(group)
+    if item is None:
+        return ctx.blocks([])
+    ident, title = f"{group}-aanbevolen", ctx.plain(item.text)
+    d_own = metrics.choice_distribution(own, dict(item.options))
+    d_bench = metrics.choice_distribution(bench, dict(item.options))
+    n = int(d_own["n"].iloc[0])
+    if n == 0:
+        return ctx.blocks([])
+    if n < ctx.min_answers:
+        return ctx.blocks([ctx.suppress("figure", ident, title, n, f"n={n}", item.id)])
+    frame = pair(ctx, d_own, d_bench)[["option", "group", "percent", "n"]]
+    fig = ctx.figure(
+        ident,
+        title,
+        lambda: figures.plot_single(frame),
+        frame,
+        figures.alt_text("single", frame),
+        n=n,
+        n_bench=int(d_bench["n"].iloc[0]),
+        item=item.id,
+    )
+    return ctx.blocks([fig])
+
+
+def opdrachtgever_grades(ctx: BuildContext) -> Blocks:
+    """Mean grade and rounded grade distribution of opdrachtgevers against all providers."""
+    g = labels.GROUP_OPDRACHTGEVER
+    done = metrics.completed_grades(ctx.facts.persons, g)["cijfer"]
+    allg = metrics.completed_grades(ctx.facts.survey.dataset.persons, g)["cijfer"]
+    n, nb = int(done.size), int(allg.size)
+    title = labels.TITLES["grade_means_opdr"]
+    if n < ctx.min_answers:
+        return ctx.blocks(
+            [ctx.suppress("figure", "opdrachtgevers-cijfer", title, n, f"n={n}", "cijfer")]
+        )
+    means = pd.DataFrame(
+        [
+            {"label": labels.TOTAAL_OPDRACHTGEVERS, "group": ctx.facts.name, "n": n}
+            | {"mean": metrics.mean_grade(done)},
+            {"label": labels.TOTAAL_OPDRACHTGEVERS, "group": labels.ALLE_DEELNEMERS, "n": nb}
+            | {"mean": metrics.mean_grade(allg)},
+        ]
+    )[["label", "group", "mean", "n"]]
+    fig1 = ctx.figure(
+        "opdrachtgevers-cijfer",
+        title,
+        lambda: figures.plot_means(means),
+        means,
+        figures.alt_text("means", means),
+        n=n,
+        n_bench=nb,
+        item="cijfer",
+    )
+    dist = pair(ctx, metrics.grade_distribution(done), metrics.grade_distribution(allg))
+    dist = dist[["grade", "group", "percent", "n"]]
+    fig2 = ctx.figure(
+        "opdrachtgevers-verdeling",
+        labels.TITLES["grade_distribution_opdr"],
+        lambda: figures.plot_grade_distribution(dist),
+        dist,
+        figures.alt_text("grade_distribution", dist),
+        n=n,
+        n_bench=nb,
+        item="cijfer",
+    )
+    return ctx.blocks([fig1, Paragraph(labels.NOTE_ROUNDED), fig2])
+
+
+# ---- questionnaire items --------------------------------------------------------------------
+def item_figure(
+    ctx: BuildContext, codebook: Codebook, item: Item, own: pd.DataFrame, bench: pd.DataFrame
+) -> Blocks:
+    """The figure of one questionnaire item against all providers, or why it is missing.
+
+    Empty when nobody of this provider was asked the item (routing, services); a
+    :class:`~.blocks.Suppressed` block when fewer than ``min_answers`` answered. The item
+    type names the figure kind (:data:`FIGURE_KINDS`) and counts the answers."""
+    kind = _kind_of(item)
+    figure_kind = kind.figure_kind(item) if item.figure else None
+    if figure_kind is None:
+        return ctx.blocks([])
+    ident = f"{codebook.questionnaire}-{item.id}"
+    built = FIGURE_KINDS[figure_kind](ctx, kind, item, ident, ctx.plain(item.text), own, bench)
+    return ctx.blocks([built, open_answers(ctx, item, own)])
+
+
+def _choice(ctx: BuildContext, kind, item: Item, ident: str, title: str, own, bench, figure_kind):
+    """Bars per option (single, multi) or one stacked bar per group (scale)."""
+    d_own, d_bench = kind.distribution(item, own), kind.distribution(item, bench)
+    n, n_bench = int(d_own["n"].iloc[0]), int(d_bench["n"].iloc[0])
+    if n == 0:
+        return ctx.blocks([])
+    if n < ctx.min_answers:
+        return ctx.blocks([ctx.suppress("figure", ident, title, n, f"n={n}", item.id)])
+    if figure_kind == "stacked":
+        frame = pd.concat(
+            [
+                d_own.assign(row=ctx.with_n(ctx.facts.name, n)),
+                d_bench.assign(row=ctx.with_n(labels.ALLE_DEELNEMERS, n_bench)),
+            ],
+            ignore_index=True,
+        )[["row", "option", "percent"]]
+        draw = figures.plot_stacked
+    else:
+        frame = pair(ctx, d_own, d_bench)[["option", "group", "percent", "n"]]
+        draw = figures.plot_multi if figure_kind == "multi" else figures.plot_single
+    fig = ctx.figure(
+        ident,
+        title,
+        lambda: draw(frame),
+        frame,
+        figures.alt_text(figure_kind, frame),
+        n=n,
+        n_bench=n_bench,
+        item=item.id,
+    )
+    return ctx.blocks([fig])
+
+
+def _matrix(ctx: BuildContext, kind, item: Item, ident: str, title: str, own, bench):
+    """A satisfaction matrix: a pair of stacked bars per row; rows below the threshold left out."""
+    k = ctx.min_answers
+    d_own, d_bench = kind.distribution(item, own), kind.distribution(item, bench)
+    n_rows = d_own.groupby("row_id", sort=False)["n"].first()
+    if n_rows.max() == 0:
+        return ctx.blocks([])
+    keep = n_rows[n_rows >= k].index
+    if len(keep) == 0:
+        n_max = int(n_rows.max())
+        return ctx.blocks([ctx.suppress("figure", ident, title, n_max, f"n={n_max}", item.id)])
+    nb_rows = d_bench.groupby("row_id", sort=False)["n"].first()
+    parts = []
+    for rid in keep:
+        o, b = d_own[d_own["row_id"] == rid], d_bench[d_bench["row_id"] == rid]
+        parts.append(o.assign(row=ctx.with_n(ctx.facts.name, int(n_rows[rid]))))
+        parts.append(b.assign(row=ctx.with_n(labels.ALLE_DEELNEMERS, int(nb_rows[rid]))))
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame.assign(block=frame["row_id"].map(dict(item.rows)).map(ctx.plain))
+    frame = frame[["block", "row", "option", "percent"]]
+    fig = ctx.figure(
+        ident,
+        title,
+        lambda: figures.plot_stacked(frame),
+        frame,
+        figures.alt_text("stacked", frame),
+        n=int(n_rows[keep].max()),
+        n_bench=int(nb_rows.max()),
+        item=item.id,
+    )
+    note = matrix_rows_note(ctx) if len(keep) < len(n_rows) else None
+    return ctx.blocks([fig, note])
+
+
+def _matrix_means(ctx: BuildContext, kind, item: Item, ident: str, title: str, own, bench):
+    """A matrix of grades (aspects graded 1-10): mean per aspect against all providers."""
+    k = ctx.min_answers
+    m_own, m_bench = kind.distribution(item, own), kind.distribution(item, bench)
+    n_max = int(m_own["n"].max())
+    if n_max == 0:
+        return ctx.blocks([])
+    if n_max < k:
+        return ctx.blocks([ctx.suppress("figure", ident, title, n_max, f"n={n_max}", item.id)])
+    m_own = m_own.assign(mean=m_own["mean"].where(m_own["n"] >= k))
+    frame = pair(ctx, m_own, m_bench)
+    frame["label"] = frame["label"].map(ctx.plain)
+    frame = frame[["label", "group", "mean", "n"]]
+    fig = ctx.figure(
+        ident,
+        title,
+        lambda: figures.plot_means(frame),
+        frame,
+        figures.alt_text("means", frame),
+        n=n_max,
+        n_bench=int(m_bench["n"].max()),
+        item=item.id,
+    )
+    return ctx.blocks([fig])
+
+
+#: How each figure kind an item type can name is built.
+FIGURE_KINDS = MappingProxyType(
+    {
+        "single": partial(_choice, figure_kind="single"),
+        "multi": partial(_choice, figure_kind="multi"),
+        "stacked": partial(_choice, figure_kind="stacked"),
+        "matrix": _matrix,
+        "matrix_means": _matrix_means,
+    }
+)
+
+
+def open_answers(ctx: BuildContext, item: Item, own: pd.DataFrame) -> OpenAnswers | None:
+    """'Anders, namelijk' texts: counted in the figure, listed only when a setting asks."""
+    if not (ctx.facts.settings.privacy.show_open_answers and item.other_text):
+        return None
+    texts = own[item.other_text].dropna().astype(str)
+    texts = sorted(t.strip() for t in texts if t.strip())
+    if len(texts) < ctx.min_answers:
+        return None
+    return OpenAnswers(labels.OPEN_ANSWERS_INTRO, tuple(texts))
+
+
+def _section(ctx: BuildContext, section: Section, blocks: list[Blocks]) -> Blocks:
+    blocks = [b for b in blocks if len(b)]
+    if not blocks:
+        return ctx.blocks([])
+    head = [Heading(2, ctx.plain(section.title))]
+    if section.intro:
+        head.append(Paragraph(ctx.plain(section.intro)))
+    return ctx.blocks([*head, *blocks])
+
+
+def _section_items(ctx: BuildContext, cb: Codebook, section_id: str, own, bench, skip=()):
+    return [
+        item_figure(ctx, cb, it, own, bench)
+        for it in cb.items
+        if it.section == section_id and it.id not in skip
+    ]
+
+
+def client_sections(ctx: BuildContext) -> Blocks:
+    """Chapter 3 after the grade section: every codebook section that applies, in order."""
+    out = []
+    for cb in ctx.facts.codebooks(labels.GROUP_CLIENT):
+        own, bench = ctx.facts.answers(cb)
+        diensten = ctx.facts.diensten(cb)
+        for section in cb.sections:
+            if section.id == cb.grade.section:
+                continue
+            if section.diensten and not set(section.diensten) & diensten:
+                continue
+            out.append(_section(ctx, section, _section_items(ctx, cb, section.id, own, bench)))
+    return ctx.blocks(out)
+
+
+def client_grade_items(ctx: BuildContext) -> Blocks:
+    """Other items of the grade section (e.g. overall satisfaction), after the grades."""
+    out = []
+    for cb in ctx.facts.codebooks(labels.GROUP_CLIENT):
+        own, bench = ctx.facts.answers(cb)
+        skip = {cb.grade_item, cb.roles.get("recommend")}
+        out += _section_items(ctx, cb, cb.grade.section, own, bench, skip)
+    return ctx.blocks(out)
+
+
+def opdrachtgever_sections(ctx: BuildContext) -> Blocks:
+    """Chapter 4 after its introduction: grades, recommendation, and every section that applies."""
+    if not ctx.facts.opdrachtgevers_chapter:
+        return ctx.blocks([])
+    out = []
+    for cb in ctx.facts.codebooks(labels.GROUP_OPDRACHTGEVER):
+        own, bench = ctx.facts.answers(cb)
+        for section in cb.sections:
+            if section.id == cb.grade.section:
+                skip = {cb.grade_item, cb.roles.get("recommend")}
+                first = [opdrachtgever_grades(ctx), recommend(ctx, labels.GROUP_OPDRACHTGEVER)]
+                blocks = first + _section_items(ctx, cb, section.id, own, bench, skip)
+            else:
+                blocks = _section_items(ctx, cb, section.id, own, bench)
+            out.append(_section(ctx, section, blocks))
+    return ctx.blocks(out)
+
+
+def matrix_rows_note(ctx: BuildContext) -> Note:
+    return Note((labels.MATRIX_ROWS_LEFT_OUT.format(k=ctx.min_answers),))
+
+
+# ---- the cover summary ----------------------------------------------------------------------
+def _aspects(ctx: BuildContext, codebook: Codebook, role: str) -> dict[str, tuple[str, dict]]:
+    """Answer columns named by a codebook role, with their short label and scale."""
+    wanted = list(codebook.roles.get(role) or [])
+    out: dict[str, tuple[str, dict]] = {}
+    for it in codebook.items:
+        for col, label in _kind_of(it).aspects(it):
+            if col in wanted:
+                out[col] = (ctx.plain(label), dict(it.options))
+    return {c: out[c] for c in wanted if c in out}
+
+
+def strengths(ctx: BuildContext, role: str = "aspects") -> pd.DataFrame:
+    """Aspects ranked by the provider's score minus the benchmark's (metrics.relative_strengths)."""
+    books = ctx.facts.codebooks(labels.GROUP_CLIENT, largest_first=True)
+    k = ctx.min_answers
+    if not books:
+        return metrics.relative_strengths(pd.DataFrame(), pd.DataFrame(), {}, min_answers=k)
+    own, bench = ctx.facts.answers(books[0])
+    return metrics.relative_strengths(own, bench, _aspects(ctx, books[0], role), min_answers=k)
+
+
+def _summary_grade(ctx: BuildContext) -> tuple[str, str]:
+    total = ctx.facts.row("totaal")
+    if total is None or math.isnan(total["cijfer"]):
+        return labels.NO_ANSWERS, labels.SUMMARY_GRADE_NONE
+    if not total["cijfer_shown"]:
+        return labels.SUPPRESSED, labels.SUMMARY_GRADE_FEW.format(k=ctx.min_answers)
+    return fmt.number(total["cijfer"]), f"n={fmt.number(total['cijfer_n'], 0)}"
+
+
+def _summary_map(ctx: BuildContext):
+    provinces = metrics.province_counts(ctx.facts.persons)
+    if not len(provinces):
+        return None
+    from . import nlmap
+
+    return cover_figure(
+        ctx,
+        "kaart",
+        lambda: nlmap.plot_province_map(provinces),
+        labels.TITLES["map"],
+        nlmap.describe_province_map(provinces),
+        labels.SUMMARY_MAP_CAPTION,
+        int(provinces["count"].sum()),
+    )
+
+
+def _summary_donut(ctx: BuildContext):
+    books = ctx.facts.codebooks(labels.GROUP_CLIENT, largest_first=True)
+    overall = books[0].roles.get("overall") if books else None
+    if not overall:
+        return None
+    own, _ = ctx.facts.answers(books[0])
+    item = books[0].item(overall)
+    dist = metrics.choice_distribution(own[overall], dict(item.options))
+    if int(dist["n"].iloc[0]) < ctx.min_answers:
+        return None
+    frame = dist[["option", "percent"]]
+    return cover_figure(
+        ctx,
+        "tevredenheid",
+        lambda: figures.plot_donut(frame),
+        labels.TITLES["donut"],
+        figures.alt_text("donut", frame),
+        labels.SUMMARY_DONUT_CAPTION,
+        int(dist["n"].iloc[0]),
+        item=overall,
+    )
+
+
+def summary(ctx: BuildContext) -> Blocks:
+    """The cover summary: map, mean grade, strongest staff aspect, overall satisfaction, best aspects."""
+    map_ = _summary_map(ctx)
+    grade, note = _summary_grade(ctx)
+    staff = strengths(ctx, "staff_aspects")
+    best = strengths(ctx, "aspects").head(4)
+    donut = _summary_donut(ctx)
+    block = Summary(
+        grade=grade,
+        grade_note=note,
+        grade_caption=labels.SUMMARY_GRADE_CAPTION,
+        staff_intro=labels.SUMMARY_STAFF,
+        staff=staff["label"].iloc[0] if len(staff) else "",
+        best_intro=labels.SUMMARY_BEST,
+        best=tuple(best["label"]),
+        label=labels.SUMMARY_LABEL,
+        map=map_,
+        donut=donut,
+    )
+    return ctx.blocks([block])
+
+
+# ---- TEMPORARY adapter until the item-type registry lands ------------------------------
+class _Kind:
+    def __init__(self, type_: str):
+        self.type = type_
+
+    def figure_kind(self, item):
+        if self.type in ("open", "grade"):
+            return None
+        if self.type == "matrix":
+            return "matrix_means" if sorted(item.options) == list(range(1, 11)) else "matrix"
+        return {"single": "single", "multi": "multi", "scale": "stacked"}[self.type]
+
+    def distribution(self, item, frame):
+        if self.type == "multi":
+            return metrics.multi_distribution(frame, dict(item.options), item.columns())
+        if self.type == "matrix" and sorted(item.options) == list(range(1, 11)):
+            return metrics.matrix_means(frame, dict(item.rows), item.id)
+        if self.type == "matrix":
+            return metrics.matrix_distribution(frame, dict(item.rows), dict(item.options), item.id)
+        return metrics.choice_distribution(frame[item.id], dict(item.options))
+
+    def aspects(self, item):
+        if self.type == "scale":
+            return [(item.id, item.short)]
+        if self.type == "matrix":
+            return [(f"{item.id}_{k}", v) for k, v in item.rows.items()]
+        return []
+
+
+def _kind_of(item):
+    return _Kind(item.type)

@@ -1,0 +1,150 @@
+"""One provider's slice of a period: its persons, its table 2.2 rows, its questionnaires.
+
+:class:`ProviderFacts` answers questions about the data (numbers and flags, no text); the
+narrative (:mod:`.narrative`) and the content builders (:mod:`.content`) read it. Nothing
+here is Dutch prose or markup.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+
+import pandas as pd
+
+from . import labels, metrics
+from .codebook import Codebook
+from .config import Settings
+from .survey import Survey, answers_of
+
+
+class ProviderFacts:
+    """What the data says about one provider of a :class:`~.survey.Survey`."""
+
+    def __init__(self, survey: Survey, provider_id: str):
+        survey.check_provider(provider_id)
+        self.survey = survey
+        self.settings: Settings = survey.settings
+        self.provider_id = provider_id
+        self.persons = survey.persons(provider_id)
+
+    @property
+    def name(self) -> str:
+        """The provider's name as delivered (not escaped)."""
+        return str(self.survey.dataset.providers.loc[self.provider_id, "name"])
+
+    @property
+    def min_answers(self) -> int:
+        return self.settings.privacy.min_answers
+
+    # ---- table 2.2 -------------------------------------------------------------------------
+    @property
+    def table(self) -> pd.DataFrame:
+        """Table 2.2 rows of this provider (numbers)."""
+        return self.survey.table11[self.provider_id]
+
+    def row(self, kind: str) -> pd.Series | None:
+        rows = self.table[self.table["kind"] == kind]
+        return rows.iloc[0] if len(rows) else None
+
+    def netto(self, kind: str) -> int:
+        row = self.row(kind)
+        return int(row["netto"]) if row is not None else 0
+
+    def done(self, kind: str) -> int:
+        row = self.row(kind)
+        return int(row["ingevuld"]) if row is not None else 0
+
+    def respons(self, kind: str) -> float:
+        row = self.row(kind)
+        return math.nan if row is None else float(row["respons"])
+
+    @property
+    def norm(self) -> metrics.NormOutcome:
+        return metrics.norm_outcome(self.persons, self.settings.norm)
+
+    @property
+    def phone_option(self) -> bool:
+        return bool(self.survey.dataset.providers.loc[self.provider_id, "telefonisch"])
+
+    # ---- structure -------------------------------------------------------------------------
+    @property
+    def opdrachtgevers_chapter(self) -> bool:
+        """Chapter 'Opdrachtgevers' exists when enough opdrachtgevers responded.
+
+        With fewer than ``min_answers`` completed questionnaires every figure would be
+        withheld, and a chapter of notes about one or two people singles them out."""
+        return self.done("opdrachtgevers") >= self.min_answers
+
+    @property
+    def conditions(self) -> dict[str, bool]:
+        """What the narrative's ``.content-visible when-meta="tevreden.…"`` blocks test."""
+        diensten = self.all_diensten()
+        done_opdr = self.done("opdrachtgevers")
+        return {
+            "opdrachtgevers": self.opdrachtgevers_chapter,
+            "opdrachtgevers_te_weinig": 0 < done_opdr < self.min_answers,
+            "geen_opdrachtgevers": self.netto("opdrachtgevers") == 0,
+            "telefonisch": self.phone_option,
+            "inburgeren": labels.DIENST_INBURGEREN in diensten,
+            "arbeid": bool(diensten - {labels.DIENST_INBURGEREN}),
+        }
+
+    def all_diensten(self) -> set[int]:
+        """Services of this provider's clients in the netto steekproef."""
+        p = self.persons
+        clients = p[(p["group"] == labels.GROUP_CLIENT) & p["netto"].astype(bool)]
+        return {int(d) for d in clients["dienst"].dropna()}
+
+    def diensten(self, codebook: Codebook) -> set[int]:
+        """Services of this provider's clients who use ``codebook``."""
+        p = self.persons
+        part = p[(p["codebook"] == codebook.id) & p["netto"].astype(bool)]
+        return {int(d) for d in part["dienst"].dropna()}
+
+    # ---- questionnaires --------------------------------------------------------------------
+    def codebooks(self, group: str, *, largest_first: bool = False) -> list[Codebook]:
+        """Codebooks of ``group`` that this provider's completed questionnaires use.
+
+        In the order of the period's questionnaires (arbeid before inburgeren, as every
+        report has it), or with the most used first."""
+        p = self.persons
+        done = p[p["netto"].astype(bool) & p["ingevuld"].astype(bool)]
+        counts = done[done["group"] == group]["codebook"].value_counts()
+        order = [q.codebook.id for q in self.survey.period.questionnaires.values()]
+        ids = sorted(
+            counts.index,
+            key=lambda c: (
+                (-counts[c], c) if largest_first else (order.index(c) if c in order else 99, c)
+            ),
+        )
+        books = self.survey.dataset.codebooks
+        return [books[c] for c in ids if c in books]
+
+    def answers(self, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(provider's, all providers') completed questionnaires for one codebook."""
+        own = answers_of(self.survey, self.persons, codebook.id)
+        return own, self.survey.answers(codebook.id)
+
+    def recommend_answers(self, group: str) -> tuple[pd.Series, pd.Series, object]:
+        """Answers to the 'recommended?' item of every questionnaire of ``group``, pooled."""
+        own_parts, bench_parts, item = [], [], None
+        for cb in self.codebooks(group):
+            rid = cb.roles.get("recommend")
+            if not rid:
+                continue
+            item = item or cb.item(rid)
+            own, bench = self.answers(cb)
+            own_parts.append(own[rid])
+            bench_parts.append(bench[rid])
+        if not own_parts:
+            return pd.Series(dtype=float), pd.Series(dtype=float), None
+        return pd.concat(own_parts), pd.concat(bench_parts), item
+
+    @cached_property
+    def promotor(self) -> float:
+        """Share (%) of client respondents who recommended the provider; NaN below the threshold."""
+        own, _, _ = self.recommend_answers(labels.GROUP_CLIENT)
+        if own.notna().sum() < self.min_answers:
+            return math.nan
+        return metrics.promotor_score(own)
