@@ -19,7 +19,7 @@ from fixtures.periods import (
     write_period,
 )
 
-from tevredenheidsrapport import validate
+from tevredenheidsrapport import checks
 from tevredenheidsrapport.dataset import load_period
 from tevredenheidsrapport.errors import DataError, Problem
 from tevredenheidsrapport.validate import validate_path
@@ -329,7 +329,7 @@ def test_open_items_accept_any_text(tmp_path):
 
 
 def test_many_bad_rows_are_capped_with_a_summary():
-    n = validate.MAX_ROWS_PER_CHECK + 15
+    n = checks.MAX_ROWS_PER_CHECK + 15
     frame = pd.DataFrame(
         {
             "provider_id": [f"P{i}" for i in range(n)],
@@ -339,12 +339,12 @@ def test_many_bad_rows_are_capped_with_a_summary():
         index=pd.RangeIndex(2, n + 2, name="row"),
         dtype=object,
     )
-    problems = validate.check_providers(frame, "providers.csv")
-    assert len(problems) == validate.MAX_ROWS_PER_CHECK + 1
-    assert [p.row for p in problems[:-1]] == list(range(2, validate.MAX_ROWS_PER_CHECK + 2))
+    problems = checks.check_providers(frame, "providers.csv")
+    assert len(problems) == checks.MAX_ROWS_PER_CHECK + 1
+    assert [p.row for p in problems[:-1]] == list(range(2, checks.MAX_ROWS_PER_CHECK + 2))
     summary = problems[-1]
     assert summary.row is None and "nog 15 rij(en)" in summary.message
-    assert str(validate.MAX_ROWS_PER_CHECK + 2) in summary.message  # names the first row not listed
+    assert str(checks.MAX_ROWS_PER_CHECK + 2) in summary.message  # names the first row not listed
 
 
 def test_duplicate_names_the_first_row():
@@ -357,7 +357,7 @@ def test_duplicate_names_the_first_row():
         index=pd.RangeIndex(2, 5, name="row"),
         dtype=object,
     )
-    [problem] = validate.check_providers(frame, "providers.csv")
+    [problem] = checks.check_providers(frame, "providers.csv")
     assert (problem.row, problem.value) == (4, "A")
     assert "rij 2" in problem.expected
 
@@ -385,7 +385,7 @@ def test_large_sample_is_checked_quickly():
         dtype=object,
     )
     frame.loc[40_000, "dienst"] = "99"
-    problems = validate.check_sample(
+    problems = checks.check_sample(
         frame, "sample.csv", [f"P{i}" for i in range(300)], {"arbeid": ARBEID}
     )
     assert [(p.row, p.column) for p in problems] == [(40_000, "dienst")]

@@ -1,7 +1,8 @@
 """Questionnaire codebooks: a questionnaire version is data (YAML), not code.
 
-A codebook names every item of one questionnaire version, its type, its wording, its answer
-labels, its routing and the report section it belongs to. A new year's questionnaire is a new
+A codebook names every item of one questionnaire version, its type (a key of
+:data:`items.ITEM_TYPES`), its wording, its answer labels, its routing and the report section
+it belongs to. A new year's questionnaire is a new
 file in ``data/codebooks/``; the reader below checks it and reports every problem at once.
 See ``data/README.md`` for the format.
 """
@@ -16,17 +17,19 @@ from types import MappingProxyType
 import yaml
 
 from .errors import CodebookError, Problem
+from .items import ITEM_TYPES, ItemType
 
-#: Item types and what each means; the loader rejects anything else.
-ITEM_TYPES: dict[str, str] = {
-    "grade": "rapportcijfer 1-10 (één kolom)",
-    "single": "één antwoord uit een lijst (één kolom met een code)",
-    "multi": "meerdere antwoorden (één kolom per optie, 1 = gekozen, 0 = niet gekozen)",
-    "scale": "tevredenheidsschaal (één kolom met een code van de schaal)",
-    "matrix": "een reeks schaalvragen met dezelfde schaal (één kolom per rij)",
-    "open": "open tekst, bijvoorbeeld bij 'Anders, namelijk' (één kolom)",
-}
 GROUPS = ("client", "opdrachtgever")
+#: Top-level fields every codebook must have.
+REQUIRED_FIELDS = (
+    "codebook",
+    "questionnaire",
+    "group",
+    "version",
+    "grade_item",
+    "items",
+    "sections",
+)
 
 
 @dataclass(frozen=True)
@@ -63,13 +66,15 @@ class Item:
         """Short name of the item (for the cover summary); the text when none is given."""
         return self.label or self.text
 
+    @property
+    def kind(self) -> ItemType:
+        """The item type (:mod:`items`) that knows this item's columns, routing, checks,
+        distribution, figure and demo answers; ``type`` is its key in ``ITEM_TYPES``."""
+        return ITEM_TYPES[self.type]
+
     def columns(self) -> list[str]:
         """Return the export column names of this item, in order."""
-        if self.type == "multi":
-            return [f"{self.id}_{code}" for code in self.options]
-        if self.type == "matrix":
-            return [f"{self.id}_{row}" for row in self.rows]
-        return [self.id]
+        return self.kind.columns(self)
 
 
 @dataclass(frozen=True)
@@ -253,27 +258,74 @@ def parse_codebook(data: Mapping, file: str = "<codebook>") -> Codebook:
 
     Whatever the YAML holds, the result is a codebook or a CodebookError, never another
     exception. Problems carry the line in the file (``row``) when the YAML came through
-    :func:`load_codebook`.
+    :func:`load_codebook`. The parts are read in the order of the file's sections (top-level
+    fields, scales, sections, items, references between items, roles), each adding its
+    problems, so that one run reports all of them.
     """
-    problems: list[Problem] = []
     if not isinstance(data, Mapping):
         raise CodebookError([Problem(file, "codebook is geen YAML-mapping", value=_shown(data))])
-    for key in ("codebook", "questionnaire", "group", "version", "grade_item", "items", "sections"):
-        if key not in data:
-            problems.append(Problem(file, f"verplicht veld '{key}' ontbreekt", column=key))
+    problems = _check_required(data, file)
     if problems:
         raise CodebookError(problems)
-    if data["group"] not in GROUPS:
-        problems.append(
-            Problem(
-                file,
-                "onbekende groep",
-                row=line_of(data, "group"),
-                column="group",
-                value=data["group"],
-                expected=", ".join(GROUPS),
-            )
+    problems += _check_group(data, file)
+    scales = _read_scales(data, file, problems)
+    sections = _read_sections(data, file, problems)
+    raw_items = _item_list(data, file, problems)
+    items, broken = _read_items(raw_items, data, file, {s.id for s in sections}, scales, problems)
+    by_id = {it.id: it for it in items}
+    known = set(by_id) | broken  # items reported already need no second problem per reference
+    problems += _check_references(raw_items, by_id, known, file)
+    problems += _check_grade_item(data, by_id, broken, file)
+    complete = _read_complete_when(data, known, file, problems)
+    roles = _read_roles(data, file, problems)
+    if problems:
+        raise CodebookError(problems)
+    return Codebook(
+        id=str(data["codebook"]),
+        questionnaire=str(data["questionnaire"]),
+        group=str(data["group"]),
+        version=str(data["version"]),
+        title=str(data.get("title", data["codebook"])),
+        respondent_id=str(data.get("respondent_id", "respondent_id")),
+        grade_item=str(data["grade_item"]),
+        complete_when=complete,
+        sections=tuple(sections),
+        items=tuple(items),
+        roles=MappingProxyType({str(k): _shown(v) for k, v in roles.items()}),
+        path=file,
+    )
+
+
+# ---- top-level fields
+
+
+def _check_required(data: Mapping, file: str) -> list[Problem]:
+    """A problem for every required top-level field that is missing."""
+    return [
+        Problem(file, f"verplicht veld '{key}' ontbreekt", column=key)
+        for key in REQUIRED_FIELDS
+        if key not in data
+    ]
+
+
+def _check_group(data: Mapping, file: str) -> list[Problem]:
+    """The group must be client or opdrachtgever."""
+    if data["group"] in GROUPS:
+        return []
+    return [
+        Problem(
+            file,
+            "onbekende groep",
+            row=line_of(data, "group"),
+            column="group",
+            value=data["group"],
+            expected=", ".join(GROUPS),
         )
+    ]
+
+
+def _read_scales(data: Mapping, file: str, problems: list[Problem]) -> dict[str, dict[int, str]]:
+    """The named scales: name -> options."""
     raw_scales = data.get("scales") or {}
     if not isinstance(raw_scales, Mapping):
         problems.append(
@@ -286,11 +338,84 @@ def parse_codebook(data: Mapping, file: str = "<codebook>") -> Codebook:
             )
         )
         raw_scales = {}
-    scales = {
+    return {
         str(name): _codes(opts, f"schaal {name}", problems, file, line_of(raw_scales, name))
         for name, opts in raw_scales.items()
     }
 
+
+def _check_grade_item(
+    data: Mapping, by_id: Mapping[str, Item], broken: set[str], file: str
+) -> list[Problem]:
+    """``grade_item`` must name an item of type grade."""
+    grade_id = str(data["grade_item"])
+    grade = by_id.get(grade_id)
+    if grade_id in broken or (grade is not None and grade.type == "grade"):
+        return []
+    return [
+        Problem(
+            file,
+            "grade_item noemt geen item van type grade",
+            row=line_of(data, "grade_item"),
+            column="grade_item",
+            value=data["grade_item"],
+        )
+    ]
+
+
+def _read_complete_when(
+    data: Mapping, known: set[str], file: str, problems: list[Problem]
+) -> tuple[str, ...]:
+    """The items that make a questionnaire complete (default: the grade item)."""
+    raw_complete = data.get("complete_when") or [data["grade_item"]]
+    if not isinstance(raw_complete, list):
+        problems.append(
+            Problem(
+                file,
+                "complete_when moet een lijst items zijn",
+                row=line_of(data, "complete_when"),
+                column="complete_when",
+                value=_shown(raw_complete),
+            )
+        )
+        raw_complete = [data["grade_item"]]
+    complete = tuple(str(c) for c in raw_complete)
+    for c in complete:
+        if c not in known:
+            problems.append(
+                Problem(
+                    file,
+                    "complete_when noemt een onbekend item",
+                    row=line_of(data, "complete_when"),
+                    column="complete_when",
+                    value=c,
+                )
+            )
+    return complete
+
+
+def _read_roles(data: Mapping, file: str, problems: list[Problem]) -> Mapping:
+    """The roles mapping (role -> item or columns), checked to be a mapping."""
+    roles = data.get("roles") or {}
+    if isinstance(roles, Mapping):
+        return roles
+    problems.append(
+        Problem(
+            file,
+            "roles moet rol: item geven",
+            row=line_of(data, "roles"),
+            column="roles",
+            value=_shown(roles),
+        )
+    )
+    return {}
+
+
+# ---- sections
+
+
+def _read_sections(data: Mapping, file: str, problems: list[Problem]) -> list[Section]:
+    """The report sections, each with an id and a title."""
     sections: list[Section] = []
     raw_sections = data["sections"] or []
     if not isinstance(raw_sections, list):
@@ -311,38 +436,64 @@ def parse_codebook(data: Mapping, file: str = "<codebook>") -> Codebook:
             )
             continue
         sid = str(raw["id"])
-        dienst = _diensten(raw.get("diensten"))
-        if dienst is False:
-            problems.append(
-                Problem(
-                    file,
-                    f"sectie {sid}: diensten moeten codes 1-13 zijn",
-                    row=line_of(raw, "diensten"),
-                    column="diensten",
-                    value=_shown(raw.get("diensten")),
-                )
-            )
-            dienst = None
+        dienst = _read_diensten(raw, f"sectie {sid}", file, problems)
         sections.append(
-            Section(sid, str(raw["title"]), str(raw.get("intro", "") or "").strip(), dienst or None)
+            Section(sid, str(raw["title"]), str(raw.get("intro", "") or "").strip(), dienst)
         )
-    section_ids = {s.id for s in sections}
+    return sections
 
-    items: list[Item] = []
-    seen: set[str] = set()
-    broken: set[str] = set()  # items reported already: references to them need no second problem
-    raw_items = data["items"] or []
-    if not isinstance(raw_items, list):
+
+def _read_diensten(
+    raw: Mapping, where: str, file: str, problems: list[Problem]
+) -> tuple[int, ...] | None:
+    """The service filter of a section or item (None: every service)."""
+    diensten = _diensten(raw.get("diensten"))
+    if diensten is False:
         problems.append(
             Problem(
                 file,
-                "items moet een lijst zijn",
-                row=line_of(data, "items"),
-                column="items",
-                value=_shown(raw_items),
+                f"{where}: diensten moeten codes 1-13 zijn",
+                row=line_of(raw, "diensten"),
+                column="diensten",
+                value=_shown(raw.get("diensten")),
             )
         )
-        raw_items = []
+        return None
+    return diensten or None
+
+
+# ---- items
+
+
+def _item_list(data: Mapping, file: str, problems: list[Problem]) -> list:
+    """The raw ``items`` list (empty, with a problem, when it is not a list)."""
+    raw_items = data["items"] or []
+    if isinstance(raw_items, list):
+        return raw_items
+    problems.append(
+        Problem(
+            file,
+            "items moet een lijst zijn",
+            row=line_of(data, "items"),
+            column="items",
+            value=_shown(raw_items),
+        )
+    )
+    return []
+
+
+def _read_items(
+    raw_items: list,
+    data: Mapping,
+    file: str,
+    section_ids: set[str],
+    scales: Mapping[str, dict[int, str]],
+    problems: list[Problem],
+) -> tuple[list[Item], set[str]]:
+    """Every item that has an id and a known type, and the ids of those reported broken."""
+    items: list[Item] = []
+    seen: set[str] = set()
+    broken: set[str] = set()  # items reported already: references to them need no second problem
     for i, raw in enumerate(raw_items):
         if not isinstance(raw, Mapping):
             problems.append(
@@ -384,159 +535,164 @@ def parse_codebook(data: Mapping, file: str = "<codebook>") -> Codebook:
             )
             broken.add(iid)
             continue
-        section = str(raw.get("section", ""))
-        if section not in section_ids:
-            problems.append(
-                Problem(
-                    file,
-                    f"{where}: sectie bestaat niet",
-                    row=line_of(raw, "section"),
-                    column="section",
-                    value=section,
-                    expected=", ".join(sorted(section_ids)),
-                )
-            )
-        options: dict[int, str] = {}
-        scale = raw.get("scale")
-        if itype in ("single", "multi"):
-            options = _codes(raw.get("options"), where, problems, file, line_of(raw, "options"))
-        elif itype in ("scale", "matrix"):
-            if not isinstance(scale, str) or scale not in scales:
-                problems.append(
-                    Problem(
-                        file,
-                        f"{where}: schaal bestaat niet",
-                        row=line_of(raw, "scale"),
-                        column="scale",
-                        value=_shown(scale),
-                        expected=", ".join(scales),
-                    )
-                )
-                scale = None
-            else:
-                options = scales[scale]
-        rows: dict[str, str] = {}
-        if itype == "matrix":
-            raw_rows = raw.get("rows") or {}
-            if isinstance(raw_rows, Mapping):
-                rows = {str(k): str(v) for k, v in raw_rows.items()}
-            if not rows:
-                problems.append(
-                    Problem(
-                        file,
-                        f"{where}: matrix zonder rijen",
-                        row=line_of(raw, "rows") or line_of(raw),
-                        column="rows",
-                        value=_shown(raw.get("rows")),
-                    )
-                )
-        when = None
-        if "when" in raw:
-            w = raw["when"]
-            vals = w.get("in") if isinstance(w, Mapping) else None
-            codes = [_int(v) for v in vals] if isinstance(vals, list) else []
-            if not isinstance(w, Mapping) or not w.get("item") or not codes or None in codes:
-                problems.append(
-                    Problem(
-                        file,
-                        f"{where}: routering moet 'item' en 'in' (een lijst codes) hebben",
-                        row=line_of(raw, "when"),
-                        column="when",
-                        value=_shown(w),
-                        expected="{item: <id>, in: [1, 2]}",
-                    )
-                )
-            else:
-                when = Routing(str(w["item"]), tuple(c for c in codes if c is not None))
-        diensten = _diensten(raw.get("diensten"))
-        if diensten is False:
-            problems.append(
-                Problem(
-                    file,
-                    f"{where}: diensten moeten codes 1-13 zijn",
-                    row=line_of(raw, "diensten"),
-                    column="diensten",
-                    value=_shown(raw.get("diensten")),
-                )
-            )
-            diensten = None
-        other = raw.get("other") or {}
-        other_option = other_text = None
-        if not isinstance(other, Mapping):
-            problems.append(
-                Problem(
-                    file,
-                    f"{where}: 'other' moet option en text geven",
-                    row=line_of(raw, "other"),
-                    column="other",
-                    value=_shown(other),
-                )
-            )
-        else:
-            if "option" in other:
-                other_option = _int(other["option"])
-                if other_option is None:
-                    problems.append(
-                        Problem(
-                            file,
-                            f"{where}: 'anders'-optie is geen antwoordcode",
-                            row=line_of(other, "option"),
-                            column="other.option",
-                            value=other["option"],
-                        )
-                    )
-            if "text" in other:
-                other_text = str(other["text"])
-        text = raw.get("text")
-        if isinstance(text, Mapping | list):
-            problems.append(
-                Problem(
-                    file,
-                    f"{where}: vraagtekst moet tekst zijn",
-                    row=line_of(raw, "text"),
-                    column="text",
-                    value=_shown(text),
-                )
-            )
-        elif text is None or not str(text).strip():
-            problems.append(
-                Problem(
-                    file, f"{where}: vraagtekst ontbreekt", row=line_of(raw, "text"), column="text"
-                )
-            )
-        text = "" if text is None or isinstance(text, Mapping | list) else str(text).strip()
-        items.append(
-            Item(
-                id=iid,
-                type=itype,
-                text=text,
-                section=section,
-                options=MappingProxyType(options),
-                rows=MappingProxyType(rows),
-                scale=scale,
-                other_option=other_option,
-                other_text=other_text,
-                decimals=raw.get("decimals", False) is True,
-                when=when,
-                diensten=diensten or None,
-                figure=bool(raw.get("figure", itype != "open")),
-                note=_optional_text(raw.get("note")),
-                label=_optional_text(raw.get("label")),
+        reader = _ItemReader(raw, where, file, scales, problems)
+        items.append(_read_item(reader, iid, ITEM_TYPES[itype], section_ids))
+    return items, broken
+
+
+@dataclass
+class _ItemReader:
+    """One item's YAML mapping with where it stands; reads fields, adding their problems.
+
+    It is the :class:`items.FieldReader` an item type reads its own fields with.
+    """
+
+    raw: Mapping
+    where: str
+    file: str
+    scales: Mapping[str, dict[int, str]]
+    problems: list[Problem]
+
+    def add(
+        self,
+        message: str,
+        key: str,
+        value: object = None,
+        expected: str | None = None,
+        *,
+        row: int | None | bool = True,
+        column: str | None = None,
+    ) -> None:
+        """Add a problem with field ``key`` of this item (on that field's line unless ``row``
+        gives another)."""
+        self.problems.append(
+            Problem(
+                self.file,
+                f"{self.where}: {message}",
+                row=line_of(self.raw, key) if row is True else row,
+                column=column or key,
+                value=value,
+                expected=expected,
             )
         )
-        if raw.get("decimals", False) not in (True, False):
-            problems.append(
-                Problem(
-                    file,
-                    f"{where}: decimals moet true of false zijn",
-                    row=line_of(raw, "decimals"),
-                    column="decimals",
-                    value=_shown(raw.get("decimals")),
-                )
-            )
 
-    by_id = {it.id: it for it in items}
-    known = set(by_id) | broken
+    def options(self) -> dict[int, str]:
+        raw = self.raw
+        return _codes(
+            raw.get("options"), self.where, self.problems, self.file, line_of(raw, "options")
+        )
+
+    def scale(self) -> tuple[str | None, dict[int, str]]:
+        scale = self.raw.get("scale")
+        if not isinstance(scale, str) or scale not in self.scales:
+            self.add("schaal bestaat niet", "scale", _shown(scale), ", ".join(self.scales))
+            return None, {}
+        return scale, self.scales[scale]
+
+    def rows(self) -> dict[str, str]:
+        raw_rows = self.raw.get("rows") or {}
+        rows = (
+            {str(k): str(v) for k, v in raw_rows.items()} if isinstance(raw_rows, Mapping) else {}
+        )
+        if not rows:
+            row = line_of(self.raw, "rows") or line_of(self.raw)
+            self.add("matrix zonder rijen", "rows", _shown(self.raw.get("rows")), row=row)
+        return rows
+
+
+def _read_item(reader: _ItemReader, iid: str, kind: ItemType, section_ids: set[str]) -> Item:
+    """One item of a known type; its problems go to the reader."""
+    raw = reader.raw
+    section = str(raw.get("section", ""))
+    if section not in section_ids:
+        reader.add("sectie bestaat niet", "section", section, ", ".join(sorted(section_ids)))
+    fields = kind.read_fields(reader)
+    when = _read_when(reader)
+    diensten = _read_diensten(raw, reader.where, reader.file, reader.problems)
+    other_option, other_text = _read_other(reader)
+    text = _read_text(reader)
+    item = Item(
+        id=iid,
+        type=kind.key,
+        text=text,
+        section=section,
+        options=MappingProxyType(dict(fields.options)),
+        rows=MappingProxyType(dict(fields.rows)),
+        scale=fields.scale,
+        other_option=other_option,
+        other_text=other_text,
+        decimals=raw.get("decimals", False) is True,
+        when=when,
+        diensten=diensten,
+        figure=bool(raw.get("figure", kind.figure_default)),
+        note=_optional_text(raw.get("note")),
+        label=_optional_text(raw.get("label")),
+    )
+    if raw.get("decimals", False) not in (True, False):
+        reader.add("decimals moet true of false zijn", "decimals", _shown(raw.get("decimals")))
+    return item
+
+
+def _read_when(reader: _ItemReader) -> Routing | None:
+    """The routing of an item: asked only after one of some answers to another item."""
+    if "when" not in reader.raw:
+        return None
+    w = reader.raw["when"]
+    vals = w.get("in") if isinstance(w, Mapping) else None
+    codes = [_int(v) for v in vals] if isinstance(vals, list) else []
+    if not isinstance(w, Mapping) or not w.get("item") or not codes or None in codes:
+        reader.add(
+            "routering moet 'item' en 'in' (een lijst codes) hebben",
+            "when",
+            _shown(w),
+            "{item: <id>, in: [1, 2]}",
+        )
+        return None
+    return Routing(str(w["item"]), tuple(c for c in codes if c is not None))
+
+
+def _read_other(reader: _ItemReader) -> tuple[int | None, str | None]:
+    """The 'Anders, namelijk' option of an item and the open item that holds its text."""
+    other = reader.raw.get("other") or {}
+    other_option = other_text = None
+    if not isinstance(other, Mapping):
+        reader.add("'other' moet option en text geven", "other", _shown(other))
+        return None, None
+    if "option" in other:
+        other_option = _int(other["option"])
+        if other_option is None:
+            reader.add(
+                "'anders'-optie is geen antwoordcode",
+                "option",
+                other["option"],
+                row=line_of(other, "option"),
+                column="other.option",
+            )
+    if "text" in other:
+        other_text = str(other["text"])
+    return other_option, other_text
+
+
+def _read_text(reader: _ItemReader) -> str:
+    """The question text (problems when it is missing or not text)."""
+    text = reader.raw.get("text")
+    if isinstance(text, Mapping | list):
+        reader.add("vraagtekst moet tekst zijn", "text", _shown(text))
+        return ""
+    if text is None or not str(text).strip():
+        reader.add("vraagtekst ontbreekt", "text")
+        return ""
+    return str(text).strip()
+
+
+# ---- references between items
+
+
+def _check_references(
+    raw_items: list, by_id: Mapping[str, Item], known: set[str], file: str
+) -> list[Problem]:
+    """Routing and 'anders' references must name items (and codes) of this codebook."""
+    problems: list[Problem] = []
     for raw in raw_items:
         if not isinstance(raw, Mapping) or str(raw.get("id") or "") not in by_id:
             continue
@@ -573,70 +729,7 @@ def parse_codebook(data: Mapping, file: str = "<codebook>") -> Codebook:
                     value=it.other_option,
                 )
             )
-    grade_id = str(data["grade_item"])
-    grade = by_id.get(grade_id)
-    if grade_id not in broken and (grade is None or grade.type != "grade"):
-        problems.append(
-            Problem(
-                file,
-                "grade_item noemt geen item van type grade",
-                row=line_of(data, "grade_item"),
-                column="grade_item",
-                value=data["grade_item"],
-            )
-        )
-    raw_complete = data.get("complete_when") or [data["grade_item"]]
-    if not isinstance(raw_complete, list):
-        problems.append(
-            Problem(
-                file,
-                "complete_when moet een lijst items zijn",
-                row=line_of(data, "complete_when"),
-                column="complete_when",
-                value=_shown(raw_complete),
-            )
-        )
-        raw_complete = [data["grade_item"]]
-    complete = tuple(str(c) for c in raw_complete)
-    for c in complete:
-        if c not in known:
-            problems.append(
-                Problem(
-                    file,
-                    "complete_when noemt een onbekend item",
-                    row=line_of(data, "complete_when"),
-                    column="complete_when",
-                    value=c,
-                )
-            )
-    roles = data.get("roles") or {}
-    if not isinstance(roles, Mapping):
-        problems.append(
-            Problem(
-                file,
-                "roles moet rol: item geven",
-                row=line_of(data, "roles"),
-                column="roles",
-                value=_shown(roles),
-            )
-        )
-        roles = {}
-    if problems:
-        raise CodebookError(problems)
-    return Codebook(
-        id=str(data["codebook"]),
-        questionnaire=str(data["questionnaire"]),
-        group=str(data["group"]),
-        version=str(data["version"]),
-        title=str(data.get("title", data["codebook"])),
-        respondent_id=str(data.get("respondent_id", "respondent_id")),
-        grade_item=str(data["grade_item"]),
-        complete_when=complete,
-        sections=tuple(sections),
-        items=tuple(items),
-        roles=MappingProxyType({str(k): _shown(v) for k, v in roles.items()}),
-        path=file,
-    )
+    return problems
 
 
 def _optional_text(value: object) -> str | None:

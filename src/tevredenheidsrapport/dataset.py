@@ -1,7 +1,7 @@
 """One measurement period as checked, typed data: providers, sample, responses and persons.
 
 :func:`load_period` reads ``period.yaml`` and the files it names (see ``data/README.md``),
-runs the checks of :mod:`validate` on every file and raises :class:`DataError` listing every
+runs the checks of :mod:`checks` (and of each item type, :mod:`items`) on every file and raises :class:`DataError` listing every
 problem of every file when anything is wrong. Only a delivery without problems becomes a
 :class:`Dataset`; nothing downstream ever sees partial data.
 """
@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import fmt, labels, validate
-from .codebook import Codebook, Item, LineLoader, line_of, load_codebook
+from . import checks, fmt, labels
+from .codebook import Codebook, LineLoader, line_of, load_codebook
 from .errors import CodebookError, DataError, Problem
 from .readers import ValueLabels, read_table_with_labels, to_numbers
 
@@ -167,7 +167,7 @@ def load_period(path: str | Path) -> Dataset:
     providers = _read(meta["providers"], problems) if "providers" in meta else None
     provider_ids = None
     if providers is not None:
-        problems += validate.check_providers(providers.frame, providers.file)
+        problems += checks.check_providers(providers.frame, providers.file)
         # Without rows the file is wrong, not every reference to it: skip those checks.
         if "provider_id" in providers.frame and len(providers.frame):
             provider_ids = providers.frame["provider_id"].dropna()
@@ -176,7 +176,7 @@ def load_period(path: str | Path) -> Dataset:
     sample_q: pd.Series | None = None
     if sample is not None:
         dates = (meta["start"], meta["end"]) if "start" in meta and "end" in meta else None
-        problems += validate.check_sample(
+        problems += checks.check_sample(
             sample.frame, sample.file, provider_ids, by_questionnaire, period=dates
         )
         if {"person_id", "questionnaire"} <= set(sample.frame.columns) and len(sample.frame):
@@ -274,8 +274,8 @@ def _read_responses(
         codebook = books.get(cb_id)
         if table is None or codebook is None:
             continue
-        problems += validate.check_responses(table.frame, table.file, codebook, name, sample_q)
-        problems += validate.check_value_labels(table.labels, codebook, table.file)
+        problems += checks.check_responses(table.frame, table.file, codebook, name, sample_q)
+        problems += checks.check_value_labels(table.labels, codebook, table.file)
         responses[name] = table
     return responses
 
@@ -286,7 +286,27 @@ def _read_meta(directory: Path, problems: list[Problem]) -> dict | None:
     A field that is missing or wrong is reported and left out of the result, so the files the
     other fields name are still checked and the researcher sees every problem in one run.
     """
-    file = directory / PERIOD_FILE
+    where = str(directory / PERIOD_FILE)
+    raw = _load_period_yaml(directory / PERIOD_FILE, problems)
+    if raw is None:
+        return None
+    for key in PERIOD_FIELDS:
+        if raw.get(key) in (None, ""):
+            row = line_of(raw, key) if key in raw else None  # present but empty: its line
+            problems.append(Problem(where, "verplicht veld ontbreekt", row=row, column=key))
+    meta: dict = {"file": where}
+    _meta_period(raw, directory, meta, problems)
+    _meta_dates(raw, meta, problems)
+    _meta_paths(raw, directory, meta, problems)
+    meta["questionnaires"] = _read_questionnaires(
+        raw.get("questionnaires"), directory, where, problems, line_of(raw, "questionnaires")
+    )
+    meta["raw"] = raw
+    return meta
+
+
+def _load_period_yaml(file: Path, problems: list[Problem]) -> Mapping | None:
+    """The mapping in ``period.yaml``; None (with a problem) when there is none to read."""
     where = str(file)
     if not file.is_file():
         problems.append(
@@ -307,38 +327,45 @@ def _read_meta(directory: Path, problems: list[Problem]) -> dict | None:
     if not isinstance(raw, Mapping):
         problems.append(Problem(where, "period.yaml is geen YAML-mapping", expected="veld: waarde"))
         return None
-    for key in PERIOD_FIELDS:
-        if raw.get(key) in (None, ""):
-            row = line_of(raw, key) if key in raw else None  # present but empty: its line
-            problems.append(Problem(where, "verplicht veld ontbreekt", row=row, column=key))
-    meta: dict = {"file": where}
-    if raw.get("period") not in (None, ""):
-        meta["period"] = str(raw["period"])
-        folder = Path(os.path.abspath(directory)).name
-        if not _PERIOD_ID.fullmatch(meta["period"]):
-            problems.append(
-                Problem(
-                    where,
-                    "ongeldige periode-id",
-                    row=line_of(raw, "period"),
-                    column="period",
-                    value=raw["period"],
-                    expected="letters, cijfers, '-', '_' of '.'; begint met een letter of cijfer",
-                )
+    return raw
+
+
+def _meta_period(raw: Mapping, directory: Path, meta: dict, problems: list[Problem]) -> None:
+    """``period``: a well-formed id, the name of the period's folder."""
+    if raw.get("period") in (None, ""):
+        return
+    where = meta["file"]
+    meta["period"] = str(raw["period"])
+    folder = Path(os.path.abspath(directory)).name
+    if not _PERIOD_ID.fullmatch(meta["period"]):
+        problems.append(
+            Problem(
+                where,
+                "ongeldige periode-id",
+                row=line_of(raw, "period"),
+                column="period",
+                value=raw["period"],
+                expected="letters, cijfers, '-', '_' of '.'; begint met een letter of cijfer",
             )
-        elif meta["period"] != folder:
-            # The folder names the period: two folders can then never claim the same period,
-            # and the reports of a period land in a folder of the same name.
-            problems.append(
-                Problem(
-                    where,
-                    "periode-id wijkt af van de naam van de periodemap",
-                    row=line_of(raw, "period"),
-                    column="period",
-                    value=raw["period"],
-                    expected=folder,
-                )
+        )
+    elif meta["period"] != folder:
+        # The folder names the period: two folders can then never claim the same period,
+        # and the reports of a period land in a folder of the same name.
+        problems.append(
+            Problem(
+                where,
+                "periode-id wijkt af van de naam van de periodemap",
+                row=line_of(raw, "period"),
+                column="period",
+                value=raw["period"],
+                expected=folder,
             )
+        )
+
+
+def _meta_dates(raw: Mapping, meta: dict, problems: list[Problem]) -> None:
+    """``start``, ``end`` and ``report_date``: valid dates, in that order."""
+    where = meta["file"]
     for key in ("start", "end", "report_date"):
         if raw.get(key) in (None, ""):
             continue
@@ -379,6 +406,11 @@ def _read_meta(directory: Path, problems: list[Problem]) -> dict | None:
                 expected=f"op of na {meta['end']}",
             )
         )
+
+
+def _meta_paths(raw: Mapping, directory: Path, meta: dict, problems: list[Problem]) -> None:
+    """``providers`` and ``sample`` (file names) and ``codebooks`` (an existing folder)."""
+    where = meta["file"]
     for key in ("providers", "sample"):
         if isinstance(raw.get(key), str) and raw[key]:
             meta[key] = _join(directory, raw[key])
@@ -415,11 +447,6 @@ def _read_meta(directory: Path, problems: list[Problem]) -> dict | None:
                 value=raw["codebooks"],
             )
         )
-    meta["questionnaires"] = _read_questionnaires(
-        raw.get("questionnaires"), directory, where, problems, line_of(raw, "questionnaires")
-    )
-    meta["raw"] = raw
-    return meta
 
 
 def _read_questionnaires(
@@ -613,7 +640,7 @@ def _build_responses(
 
 def _typed_responses(frame: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     """One response file as numbers (codes, grades) and text (open items), by person_id."""
-    open_columns = [c for it in codebook.items if it.type == "open" for c in it.columns()]
+    open_columns = [c for it in codebook.items if not it.kind.coded for c in it.columns()]
     coded = [c for c in codebook.columns()[1:] if c not in open_columns]
     out = to_numbers(frame[coded])[0]
     for column in open_columns:
@@ -643,7 +670,10 @@ def _build_persons(
         complete = pd.Series(responded, index=rows)
         for item_id in codebook.complete_when:
             item = codebook.item(item_id)
-            complete &= _answered(item, answers) | ~_asked(item, codebook, answers, dienst)
+            # An item that was not asked cannot be answered: it does not make a response
+            # incomplete.
+            asked = item.kind.asked(item, codebook, answers, dienst)
+            complete &= item.kind.answered(item, answers) | ~asked
         grade = answers[codebook.grade_item].where(complete)
         persons.loc[rows, "responded"] = responded
         persons.loc[rows, "ingevuld"] = complete.to_numpy(dtype=bool)
@@ -652,30 +682,3 @@ def _build_persons(
     persons["ingevuld"] = persons["ingevuld"].astype(bool)
     persons["cijfer"] = persons["cijfer"].astype("float64")
     return persons
-
-
-def _answered(item: Item, answers: pd.DataFrame) -> pd.Series:
-    """Whether ``item`` has an answer: any option column for multi, every row for matrix."""
-    cells = answers[item.columns()].notna()
-    return cells.any(axis=1) if item.type == "multi" else cells.all(axis=1)
-
-
-def _asked(item: Item, codebook: Codebook, answers: pd.DataFrame, dienst: pd.Series) -> pd.Series:
-    """Whether ``item`` was put to each respondent, following its service filter and routing.
-
-    An item that was not asked cannot be answered, so it must not make a response incomplete.
-    """
-    asked = pd.Series(True, index=answers.index)
-    sections = {s.id: s for s in codebook.sections}
-    section = sections.get(item.section)
-    for diensten in (item.diensten, section.diensten if section else None):
-        if diensten:
-            asked &= dienst.isin(diensten).fillna(False).astype(bool)
-    if item.when is not None:
-        source = codebook.item(item.when.item)
-        if source.type == "multi":
-            chosen = [f"{source.id}_{v}" for v in item.when.values if f"{source.id}_{v}" in answers]
-            asked &= answers[chosen].eq(1).any(axis=1) if chosen else False
-        else:
-            asked &= answers[source.columns()[0]].isin(item.when.values)
-    return asked

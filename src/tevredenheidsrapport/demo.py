@@ -10,9 +10,10 @@ grade); every respondent has a satisfaction ``L`` = provider level + personal va
 matrix rows, evaluative single choices such as "aanbevolen?"), so grades go with satisfaction
 and providers differ clearly. Factual questions (channel, education, benefit) are drawn from
 per-item distributions with a per-provider twist. The generator knows nothing of a particular
-questionnaire: it walks whatever items a codebook holds, honours routing (``when``) and
-service filters (``diensten``, on the item or its section) exactly as :mod:`dataset` reads
-them, and leaves every cell that was not asked empty.
+questionnaire: it walks whatever items a codebook holds, lets each item's type
+(:mod:`items`) draw its answers, honours routing (``when``) and service filters (``diensten``,
+on the item or its section) through the same rule :mod:`dataset` reads them with
+(:meth:`items.ItemType.asked`), and leaves every cell that was not asked empty.
 
 Determinism: all randomness comes from numpy Generators seeded from ``seed`` plus stable
 keys (CRC32 of names, never Python's salted ``hash``), output rows are sorted and no file
@@ -697,16 +698,15 @@ def _levels(y: np.ndarray, cuts: np.ndarray) -> np.ndarray:
     return (cuts[None, :] >= y[:, None]).sum(axis=1)
 
 
-@dataclass
-class _Answer:
-    """Generated answers of one item: ``cells``, one array per export column (NaN/'' empty)."""
+class AnswerSimulator:
+    """Fills one questionnaire for a set of respondents, item by item, vectorised.
 
-    item: Item
-    cells: list[np.ndarray]
-
-
-class _Generator:
-    """Fills one questionnaire for a set of respondents, item by item, vectorised."""
+    Each item's type decides how it is answered (:meth:`items.ItemType.simulate`); the
+    public methods below are the answer models those types use, each returning one array per
+    export column (NaN, or '' for text, where empty). A new type may also draw its own from
+    ``n`` (respondents), ``rng`` (the questionnaire's Generator) and ``L`` (each respondent's
+    latent satisfaction), after :meth:`responds` for who answered.
+    """
 
     def __init__(
         self,
@@ -737,7 +737,9 @@ class _Generator:
         last_cw = max((self.position[c] for c in codebook.complete_when), default=0)
         cut = rng.integers(min(1, last_cw), last_cw + 1, size=self.n)
         self.cut = np.where(self.complete, len(codebook.items), cut)
-        self.answers: dict[str, _Answer] = {}
+        self.answers: dict[str, list[np.ndarray]] = {}
+        #: export column -> its answers so far (what routing on an earlier item looks at)
+        self.columns: dict[str, np.ndarray] = {}
         #: open item id -> the item whose 'Anders, namelijk' text it holds
         self.owners = {it.other_text: it for it in codebook.items if it.other_text}
 
@@ -748,40 +750,23 @@ class _Generator:
             {text: owner.id for text, owner in self.owners.items() if text not in sources}
         )
         for item in _topological(self.cb.items, sources):
-            self.answers[item.id] = self._item(item)
+            self.answers[item.id] = cells = self._item(item)
+            self.columns.update(zip(item.columns(), cells, strict=True))
         cols: dict[str, np.ndarray] = {}
         for item in self.cb.items:
-            ans = self.answers[item.id]
-            for name, cell in zip(item.columns(), ans.cells, strict=True):
-                cols[name] = _as_text(cell, item)
+            for name, cell in zip(item.columns(), self.answers[item.id], strict=True):
+                cols[name] = item.kind.export_text(item, cell)
         return cols
 
     # -- who is asked
 
     def _asked(self, item: Item) -> np.ndarray:
-        """Mask of respondents who were asked ``item`` (and had not stopped before it)."""
-        asked = self.cut > self.position[item.id]
-        section = self.sections.get(item.section)
-        for diensten in (item.diensten, section.diensten if section else None):
-            if diensten:
-                asked &= np.isin(self.dienst, diensten)
-        if item.when is not None:
-            parent = self.answers[item.when.item]
-            values = list(item.when.values)
-            if parent.item.type == "multi":
-                codes = list(parent.item.options)
-                picked = [i for i, c in enumerate(codes) if c in values]
-                hit = np.zeros(self.n, dtype=bool)
-                for i in picked:
-                    hit |= parent.cells[i] == 1
-            elif parent.item.type == "open":
-                hit = np.zeros(self.n, dtype=bool)  # codes never match text (as dataset reads it)
-            else:
-                hit = np.isin(parent.cells[0], values)  # NaN never matches
-            asked &= hit
-        return asked
+        """Mask of respondents who were asked ``item`` (and had not stopped before it): the
+        item type's routing and service filter, the same rule :mod:`dataset` reads with."""
+        reached = self.cut > self.position[item.id]
+        return reached & item.kind.asked(item, self.cb, self.columns, self.dienst)
 
-    def _responds(self, item: Item, asked: np.ndarray) -> np.ndarray:
+    def responds(self, item: Item, asked: np.ndarray) -> np.ndarray:
         """Asked and not skipped: complete_when items are never skipped by completers."""
         skip = self.rng.random(self.n) < _SKIP
         if item.id in self.cw:
@@ -790,23 +775,15 @@ class _Generator:
 
     # -- per type
 
-    def _item(self, item: Item) -> _Answer:
-        """Dispatch on the item type."""
+    def _item(self, item: Item) -> list[np.ndarray]:
+        """The answers to one item, as its type simulates them."""
         asked = self._asked(item)
         prng = _rng(self.seed, "item", self.cb.id, item.id)  # item character, same every period
-        if item.type == "grade":
-            return self._grade(item, self._responds(item, asked))
-        if item.type == "scale":
-            return self._scale(item, self._responds(item, asked), prng)
-        if item.type == "matrix":
-            return self._matrix(item, asked, prng)
-        if item.type == "single":
-            return self._single(item, self._responds(item, asked), prng)
-        if item.type == "multi":
-            return self._multi(item, self._responds(item, asked), prng)
-        return self._open(item, asked)
+        return item.kind.simulate(self, item, asked, prng)
 
-    def _grade(self, item: Item, mask: np.ndarray) -> _Answer:
+    # -- answer models
+
+    def grade(self, item: Item, mask: np.ndarray) -> list[np.ndarray]:
         """Grade 1-10 from satisfaction; with ``decimals`` some give a half or a tenth."""
         g = GRADE_MID + GRADE_SLOPE * self.L + self.rng.normal(0, GRADE_NOISE, self.n)
         g = np.clip(g, 1, 10)
@@ -817,7 +794,7 @@ class _Generator:
         else:
             g = whole
         g = np.clip(g, 1, 10)
-        return _Answer(item, [np.where(mask, g, np.nan)])
+        return [np.where(mask, g, np.nan)]
 
     def _scale_levels(self, item: Item) -> tuple[list[int], list[int]]:
         """Substantive scale codes best first, and the non-substantive codes."""
@@ -862,17 +839,17 @@ class _Generator:
             )
         return np.where(mask, codes, np.nan)
 
-    def _scale(self, item: Item, mask: np.ndarray, prng: np.random.Generator) -> _Answer:
+    def scale(self, item: Item, mask: np.ndarray, prng: np.random.Generator) -> list[np.ndarray]:
         """One scale question."""
         sub, non = self._scale_levels(item)
-        return _Answer(item, [self._ordinal(sub, non, item.options, mask, prng)])
+        return [self._ordinal(sub, non, item.options, mask, prng)]
 
-    def _matrix(self, item: Item, asked: np.ndarray, prng: np.random.Generator) -> _Answer:
+    def matrix(self, item: Item, asked: np.ndarray, prng: np.random.Generator) -> list[np.ndarray]:
         """Rows share a personal halo; rows may be left empty ('not applicable') when the scale
         has no 'no opinion' code, except by completers when the matrix decides ingevuld."""
         sub, non = self._scale_levels(item)
         halo = self.rng.normal(0, 0.4, self.n)
-        mask = self._responds(item, asked)
+        mask = self.responds(item, asked)
         p_row = 0.01 if non else 0.08
         cells = []
         for _ in item.rows:
@@ -880,9 +857,9 @@ class _Generator:
             if item.id in self.cw:
                 row_mask |= mask & self.complete
             cells.append(self._ordinal(sub, non, item.options, row_mask, prng, halo))
-        return _Answer(item, cells)
+        return cells
 
-    def _single(self, item: Item, mask: np.ndarray, prng: np.random.Generator) -> _Answer:
+    def single(self, item: Item, mask: np.ndarray, prng: np.random.Generator) -> list[np.ndarray]:
         """Evaluative choices (labels with a sentiment) follow satisfaction; others are factual."""
         codes = list(item.options)
         labs = [item.options[c] for c in codes]
@@ -922,9 +899,9 @@ class _Generator:
             base /= base.sum()
             per_provider = self.rng.dirichlet(base * 40 + 1e-3, size=self.n_providers)
             out = np.asarray(codes, dtype=float)[_draw_rows(per_provider[self.provider], self.rng)]
-        return _Answer(item, [np.where(mask, out, np.nan)])
+        return [np.where(mask, out, np.nan)]
 
-    def _multi(self, item: Item, mask: np.ndarray, prng: np.random.Generator) -> _Answer:
+    def multi(self, item: Item, mask: np.ndarray, prng: np.random.Generator) -> list[np.ndarray]:
         """One 0/1 column per option; at least one option is chosen. The 'purchased services'
         question follows what the provider actually delivers."""
         codes = list(item.options)
@@ -955,20 +932,16 @@ class _Generator:
         fallback = np.argmax(p * self.rng.random((self.n, len(codes))), axis=1)
         chosen[none, fallback[none]] = True
         cells = [np.where(mask, chosen[:, i].astype(float), np.nan) for i in range(len(codes))]
-        return _Answer(item, cells)
+        return cells
 
-    def _open(self, item: Item, asked: np.ndarray) -> _Answer:
+    def open_text(self, item: Item, asked: np.ndarray) -> list[np.ndarray]:
         """Short texts: 'Anders, namelijk' when that option was chosen, otherwise remarks."""
         out = np.full(self.n, "", dtype=object)
         owner = self.owners.get(item.id)
         parent = self.cb.item(item.when.item) if item.when else None
         if owner is not None and owner.other_option is not None:
             # the text of 'Anders, namelijk': only when that option was chosen, routed or not
-            answer = self.answers[owner.id]
-            if owner.type == "multi":
-                chosen = answer.cells[list(owner.options).index(owner.other_option)] == 1
-            else:
-                chosen = answer.cells[0] == owner.other_option
+            chosen = owner.kind.selects(owner, self.columns, (owner.other_option,))
             asked = asked & chosen
             fill, pools = 0.85, _other_pool(owner.text + " " + item.text)
         elif parent is None:
@@ -985,7 +958,7 @@ class _Generator:
             else:
                 pool = pools
             out[i] = pool[idx[i] % len(pool)]
-        return _Answer(item, [out])
+        return [out]
 
 
 def _other_pool(text: str) -> tuple[str, ...]:
@@ -1018,19 +991,6 @@ def _topological(items: Sequence[Item], sources: Mapping[str, str]) -> list[Item
         else:
             raise ValueError(f"routering in een kring: {', '.join(it.id for it in rest)}")
     return order
-
-
-def _as_text(values: np.ndarray, item: Item) -> np.ndarray:
-    """An answer column as text: codes as whole numbers, grades with a decimal point if any."""
-    if values.dtype == object:
-        return values
-    out = np.full(values.shape, "", dtype=object)
-    filled = ~np.isnan(values)
-    if item.type == "grade" and item.decimals:
-        out[filled] = [f"{v:g}" for v in np.round(values[filled], 1)]
-    else:
-        out[filled] = values[filled].astype(np.int64).astype(str)
-    return out
 
 
 # --------------------------------------------------------------------------- writing
@@ -1083,7 +1043,7 @@ def _period_files(
         )
         rows = rows[np.argsort(pid[rows], kind="stable")]
         cb = books[spec.codebooks[key]]
-        gen = _Generator(
+        gen = AnswerSimulator(
             cb,
             latent[rows],
             provider[rows],

@@ -63,15 +63,18 @@ def response_rate(ingevuld: int, netto: int) -> float:
     return round_half_up(Fraction(100 * int(ingevuld), int(netto)), 1)
 
 
-def _completed(persons: pd.DataFrame) -> pd.Series:
-    """Mask of persons in the netto steekproef with a completed questionnaire."""
+def completed(persons: pd.DataFrame) -> pd.Series:
+    """Mask of persons in the netto steekproef with a completed questionnaire.
+
+    The one definition of "completed": every count of respondents, every mean and every
+    benchmark of the report selects persons with it."""
     return persons["netto"].astype(bool) & persons["ingevuld"].astype(bool)
 
 
 def _row(kind: str, label: str, part: pd.DataFrame, dienst: int | None) -> dict:
     """One table 1.1 row before publication is decided."""
     netto = int(part["netto"].astype(bool).sum())
-    done = part[_completed(part)]
+    done = part[completed(part)]
     grades = done["cijfer"]
     n_grades = int(grades.notna().sum())
     return {
@@ -190,7 +193,7 @@ def norm_outcome(persons: pd.DataFrame, norm: Norm) -> NormOutcome:
     grades cannot sink a provider that mostly scores well.
     """
     _require(persons, PERSON_COLUMNS, "norm_outcome")
-    clients = persons[(persons["group"] == labels.GROUP_CLIENT) & _completed(persons)]
+    clients = persons[(persons["group"] == labels.GROUP_CLIENT) & completed(persons)]
     grades = clients[clients["cijfer"].notna()][["dienst", "cijfer"]]
     if grades.empty:
         return NormOutcome("geen oordeel", math.nan)
@@ -229,7 +232,7 @@ def grade_distribution(grades: pd.Series) -> pd.DataFrame:
 def completed_grades(persons: pd.DataFrame, group: str = labels.GROUP_CLIENT) -> pd.DataFrame:
     """Rows of ``group`` in the netto steekproef with a completed questionnaire and a grade."""
     _require(persons, PERSON_COLUMNS, "completed_grades")
-    sel = (persons["group"] == group) & _completed(persons) & persons["cijfer"].notna()
+    sel = (persons["group"] == group) & completed(persons) & persons["cijfer"].notna()
     return persons.loc[sel]
 
 
@@ -268,9 +271,6 @@ def promotor_score(answers: pd.Series, *, promoter: Iterable[int] = (1,)) -> flo
 
 
 # ---- questionnaire items ---------------------------------------------------------------
-#: Answer codes from this value up mean "no opinion" (geen mening, weet ik niet): they are
-#: shown in figures but do not count towards an aspect score.
-NO_OPINION_FROM = 9
 
 
 def choice_distribution(values: pd.Series, options: dict[int, str]) -> pd.DataFrame:
@@ -346,10 +346,11 @@ def matrix_means(frame: pd.DataFrame, rows: dict[str, str], prefix: str) -> pd.D
 def scale_score(values: pd.Series, options: dict[int, str]) -> tuple[float, int]:
     """Mean position on an ordered scale, 100 = most positive option, 0 = most negative.
 
-    Options are ordered as in the codebook (most positive first); codes from
-    :data:`NO_OPINION_FROM` up do not count. Returns (score, n); score is NaN when n is 0.
+    Options are ordered as in the codebook (most positive first); "no opinion" options
+    (:func:`labels.is_no_opinion`: geen mening, weet ik niet) do not count. Returns (score, n);
+    score is NaN when n is 0.
     """
-    ordered = [c for c in options if c < NO_OPINION_FROM]
+    ordered = [c for c in options if not labels.is_no_opinion(options[c])]
     if len(ordered) < 2:
         raise ValueError(f"scale needs at least two opinion codes, has {ordered}")
     position = {
