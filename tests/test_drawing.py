@@ -30,19 +30,21 @@ def _drawings(tmp_path, count: int = 5) -> drawing.Pending:
     ]
 
 
-def test_save_draws_at_once_outside_collect(tmp_path):
-    path = drawing.save(tmp_path / "a.svg", lambda: figures.plot_single(FRAME))
+def test_a_plain_sink_draws_at_once(tmp_path):
+    path = drawing.FigureSink().save(tmp_path / "a.svg", lambda: figures.plot_single(FRAME))
     assert path.read_bytes().startswith(b"<?xml")
 
 
-def test_collect_records_without_drawing(tmp_path):
-    with drawing.collect() as pending:
-        drawing.save(tmp_path / "a.svg", lambda: figures.plot_single(FRAME))
-    assert [p for p, _ in pending] == [tmp_path / "a.svg"]
+def test_a_collecting_sink_records_without_drawing_and_sinks_share_nothing(tmp_path):
+    sink, other = drawing.FigureSink(collect=True), drawing.FigureSink()
+    sink.save(tmp_path / "a.svg", lambda: figures.plot_single(FRAME))
+    assert [p for p, _ in sink.pending] == [tmp_path / "a.svg"]
     assert not (tmp_path / "a.svg").exists()
-    # outside the block figures are drawn at once again
-    drawing.save(tmp_path / "b.svg", lambda: figures.plot_single(FRAME))
-    assert (tmp_path / "b.svg").exists()
+    # another report's sink is not affected: it draws at once
+    other.save(tmp_path / "b.svg", lambda: figures.plot_single(FRAME))
+    assert (tmp_path / "b.svg").exists() and len(sink.pending) == 1
+    sink.draw_all()
+    assert (tmp_path / "a.svg").exists() and sink.pending == []
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")

@@ -400,16 +400,32 @@ def test_alt_text_other_kinds(grades, choice, stacked):
 
 
 # --- theme and SVG -------------------------------------------------------------------------------
-def test_apply_is_idempotent_and_pins_the_look():
-    theme.apply()
-    first = dict(matplotlib.rcParams)
-    theme.apply()
-    theme.apply(force=True)
-    assert dict(matplotlib.rcParams) == first
-    assert matplotlib.rcParams["font.sans-serif"] == ["DejaVu Sans"]
-    assert matplotlib.rcParams["svg.fonttype"] == "path"
-    assert matplotlib.rcParams["svg.hashsalt"] == theme.SVG_HASHSALT
-    assert matplotlib.get_backend().lower() == "agg"
+def test_style_pins_the_look_only_inside_its_block():
+    before = dict(matplotlib.rcParams)
+    with theme.style():
+        assert matplotlib.rcParams["font.sans-serif"] == ["DejaVu Sans"]
+        assert matplotlib.rcParams["svg.fonttype"] == "path"
+        assert matplotlib.rcParams["svg.hashsalt"] == theme.SVG_HASHSALT
+        with theme.style():  # nesting is harmless
+            pass
+        assert matplotlib.rcParams["svg.hashsalt"] == theme.SVG_HASHSALT
+    assert dict(matplotlib.rcParams) == before  # nothing set globally
+
+
+def test_plot_functions_get_the_look_without_a_caller_context():
+    assert matplotlib.rcParams["svg.hashsalt"] != theme.SVG_HASHSALT
+    ax = figures.plot_single(
+        pd.DataFrame(
+            {
+                "option": ["Ja", "Ja"],
+                "group": ["Bureau A", "Alle deelnemers"],
+                "percent": [50.0, 40.0],
+                "n": [10, 90],
+            }
+        )
+    )
+    assert ax.figure.get_facecolor()[:3] == (1.0, 1.0, 1.0)
+    assert {t.get_fontname() for t in ax.texts} <= {"DejaVu Sans"}
 
 
 def test_scale_colors_run_from_positive_to_negative():

@@ -174,18 +174,19 @@ def item_figure(
     Empty when nobody of this provider was asked the item (routing, services); a
     :class:`~.blocks.Suppressed` block when fewer than ``min_answers`` answered. The item
     type names the figure kind (:data:`FIGURE_KINDS`) and counts the answers."""
-    kind = _kind_of(item)
+    kind = item.kind
     figure_kind = kind.figure_kind(item) if item.figure else None
     if figure_kind is None:
         return ctx.blocks([])
     ident = f"{codebook.questionnaire}-{item.id}"
-    built = FIGURE_KINDS[figure_kind](ctx, kind, item, ident, ctx.plain(item.text), own, bench)
+    d_own, d_bench = kind.distribution(item, own), kind.distribution(item, bench)
+    build = FIGURE_KINDS[figure_kind]
+    built = build(ctx, item, ident, ctx.plain(item.text), d_own, d_bench)
     return ctx.blocks([built, open_answers(ctx, item, own)])
 
 
-def _choice(ctx: BuildContext, kind, item: Item, ident: str, title: str, own, bench, figure_kind):
+def _choice(ctx: BuildContext, item: Item, ident: str, title: str, d_own, d_bench, figure_kind):
     """Bars per option (single, multi) or one stacked bar per group (scale)."""
-    d_own, d_bench = kind.distribution(item, own), kind.distribution(item, bench)
     n, n_bench = int(d_own["n"].iloc[0]), int(d_bench["n"].iloc[0])
     if n == 0:
         return ctx.blocks([])
@@ -216,10 +217,9 @@ def _choice(ctx: BuildContext, kind, item: Item, ident: str, title: str, own, be
     return ctx.blocks([fig])
 
 
-def _matrix(ctx: BuildContext, kind, item: Item, ident: str, title: str, own, bench):
+def _matrix(ctx: BuildContext, item: Item, ident: str, title: str, d_own, d_bench):
     """A satisfaction matrix: a pair of stacked bars per row; rows below the threshold left out."""
     k = ctx.min_answers
-    d_own, d_bench = kind.distribution(item, own), kind.distribution(item, bench)
     n_rows = d_own.groupby("row_id", sort=False)["n"].first()
     if n_rows.max() == 0:
         return ctx.blocks([])
@@ -250,10 +250,9 @@ def _matrix(ctx: BuildContext, kind, item: Item, ident: str, title: str, own, be
     return ctx.blocks([fig, note])
 
 
-def _matrix_means(ctx: BuildContext, kind, item: Item, ident: str, title: str, own, bench):
+def _means(ctx: BuildContext, item: Item, ident: str, title: str, m_own, m_bench):
     """A matrix of grades (aspects graded 1-10): mean per aspect against all providers."""
     k = ctx.min_answers
-    m_own, m_bench = kind.distribution(item, own), kind.distribution(item, bench)
     n_max = int(m_own["n"].max())
     if n_max == 0:
         return ctx.blocks([])
@@ -276,14 +275,21 @@ def _matrix_means(ctx: BuildContext, kind, item: Item, ident: str, title: str, o
     return ctx.blocks([fig])
 
 
-#: How each figure kind an item type can name is built.
+def _stacked(ctx: BuildContext, item: Item, ident: str, title: str, d_own, d_bench):
+    """Stacked bars: one pair per matrix row (a distribution per ``row_id``), else one pair."""
+    if "row_id" in d_own.columns:
+        return _matrix(ctx, item, ident, title, d_own, d_bench)
+    return _choice(ctx, item, ident, title, d_own, d_bench, "stacked")
+
+
+#: How the figure of each kind an item type can name (:data:`.items.FIGURE_KINDS`) is built
+#: from the item's distribution for the provider and for all participants.
 FIGURE_KINDS = MappingProxyType(
     {
         "single": partial(_choice, figure_kind="single"),
         "multi": partial(_choice, figure_kind="multi"),
-        "stacked": partial(_choice, figure_kind="stacked"),
-        "matrix": _matrix,
-        "matrix_means": _matrix_means,
+        "stacked": _stacked,
+        "means": _means,
     }
 )
 
@@ -370,10 +376,20 @@ def _aspects(ctx: BuildContext, codebook: Codebook, role: str) -> dict[str, tupl
     wanted = list(codebook.roles.get(role) or [])
     out: dict[str, tuple[str, dict]] = {}
     for it in codebook.items:
-        for col, label in _kind_of(it).aspects(it):
+        for col, label in _aspect_columns(it):
             if col in wanted:
                 out[col] = (ctx.plain(label), dict(it.options))
     return {c: out[c] for c in wanted if c in out}
+
+
+def _aspect_columns(item: Item) -> list[tuple[str, str]]:
+    """The answer columns of an item that can be an aspect, with their label: the rows of a
+    matrix, or a scale item itself."""
+    if item.rows:
+        return list(zip(item.kind.columns(item), item.rows.values(), strict=True))
+    if item.kind.figure_kind(item) == "stacked":
+        return [(item.id, item.short)]
+    return []
 
 
 def strengths(ctx: BuildContext, role: str = "aspects") -> pd.DataFrame:
@@ -455,36 +471,3 @@ def summary(ctx: BuildContext) -> Blocks:
         donut=donut,
     )
     return ctx.blocks([block])
-
-
-# ---- TEMPORARY adapter until the item-type registry lands ------------------------------
-class _Kind:
-    def __init__(self, type_: str):
-        self.type = type_
-
-    def figure_kind(self, item):
-        if self.type in ("open", "grade"):
-            return None
-        if self.type == "matrix":
-            return "matrix_means" if sorted(item.options) == list(range(1, 11)) else "matrix"
-        return {"single": "single", "multi": "multi", "scale": "stacked"}[self.type]
-
-    def distribution(self, item, frame):
-        if self.type == "multi":
-            return metrics.multi_distribution(frame, dict(item.options), item.columns())
-        if self.type == "matrix" and sorted(item.options) == list(range(1, 11)):
-            return metrics.matrix_means(frame, dict(item.rows), item.id)
-        if self.type == "matrix":
-            return metrics.matrix_distribution(frame, dict(item.rows), dict(item.options), item.id)
-        return metrics.choice_distribution(frame[item.id], dict(item.options))
-
-    def aspects(self, item):
-        if self.type == "scale":
-            return [(item.id, item.short)]
-        if self.type == "matrix":
-            return [(f"{item.id}_{k}", v) for k, v in item.rows.items()]
-        return []
-
-
-def _kind_of(item):
-    return _Kind(item.type)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import math
 import textwrap
-import weakref
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Literal
@@ -381,9 +380,6 @@ def legend_texts(ax: Axes) -> list[str]:
     return [text for _, text in sorted(found)]
 
 
-_UNCLIPPED: weakref.WeakKeyDictionary[Axes, TransformedPatchPath] = weakref.WeakKeyDictionary()
-
-
 def _no_clip(ax: Axes) -> dict[str, object]:
     """Keyword arguments for an unclipped artist of ``ax``.
 
@@ -392,9 +388,9 @@ def _no_clip(ax: Axes) -> dict[str, object]:
     Nothing here needs clipping: limits always cover the bars, and labels sit outside the
     axes on purpose.
     """
-    path = _UNCLIPPED.get(ax)
-    if path is None:
-        path = _UNCLIPPED[ax] = TransformedPatchPath(ax.patch)
+    path = getattr(ax, "_tevreden_unclipped", None)
+    if path is None:  # kept on the Axes it belongs to, so it goes when the figure goes
+        path = ax._tevreden_unclipped = TransformedPatchPath(ax.patch)
     return {"clip_path": path, "clip_on": False}
 
 
@@ -789,6 +785,73 @@ def plot_grade_distribution(
 
 
 # --- 100% stacked bars -----------------------------------------------------------------------
+def _stack_layout(
+    bars: list[str], wrapped: list[str], bar_block: dict[str, str], has_blocks: bool
+) -> tuple[float, list[float], list[tuple[float, str]], float]:
+    """Vertical layout in inches from the top: a heading line per block, then its bars.
+
+    Returns the height of one bar slot, the centre of every bar, the headings with their
+    top, and the total height."""
+    unit = max(_STACK_BAR / 0.72, max(_lines(w) for w in wrapped) * _LINE + 0.06)
+    ys: list[float] = []
+    headings: list[tuple[float, str]] = []
+    pos, previous = 0.0, None
+    for b in bars:
+        block = bar_block.get(b)
+        if has_blocks and block != previous:
+            if previous is not None:
+                pos += 0.08
+            heading = _wrap(block, 100)
+            headings.append((pos, heading))
+            pos += _lines(heading) * _LINE + 0.03
+            previous = block
+        ys.append(pos + unit / 2)
+        pos += unit
+    return unit, ys, headings, pos
+
+
+def _stack_segments(
+    ax: Axes,
+    y: np.ndarray,
+    bar_h: float,
+    table: np.ndarray,
+    options: list[str],
+    colors: list[str],
+    min_label: float,
+) -> np.ndarray:
+    """Draw the segments option by option, with their percentages; returns the bar ends."""
+    left = np.zeros(len(y))
+    for j, (option, color) in enumerate(zip(options, colors, strict=True)):
+        widths = table[:, j]
+        _bars(
+            ax,
+            y,
+            widths,
+            bar_h,
+            horizontal=True,
+            start=left,
+            facecolor=color,
+            edgecolor="white",
+            linewidth=0.6,
+            label=option,
+        )
+        text_color = theme.text_color_on(color)
+        for yi, li, wi in zip(y, left, widths, strict=True):
+            if wi >= min_label:
+                _text(
+                    ax,
+                    li + wi / 2,
+                    yi,
+                    fmt.percent(wi),
+                    ha="center",
+                    va="center",
+                    fontsize=theme.VALUE_SIZE,
+                    color=text_color,
+                )
+        left = left + widths
+    return left
+
+
 @theme.styled
 def plot_stacked(
     data: pd.DataFrame,
@@ -837,23 +900,7 @@ def plot_stacked(
     wrapped = [_wrap(r, 40) for r in labels_]
     label_w = max(_text_width(w, theme.TICK_SIZE) for w in wrapped)
 
-    # Vertical layout in inches from the top: a heading line per block, then its bars.
-    unit = max(_STACK_BAR / 0.72, max(_lines(w) for w in wrapped) * _LINE + 0.06)
-    ys: list[float] = []
-    headings: list[tuple[float, str]] = []
-    pos, previous = 0.0, None
-    for b in bars:
-        block = bar_block.get(b)
-        if blocks and block != previous:
-            if previous is not None:
-                pos += 0.08
-            heading = _wrap(block, 100)
-            headings.append((pos, heading))
-            pos += _lines(heading) * _LINE + 0.03
-            previous = block
-        ys.append(pos + unit / 2)
-        pos += unit
-    height = pos
+    unit, ys, headings, height = _stack_layout(bars, wrapped, bar_block, bool(blocks))
 
     owns = ax is None
     ncol, legend_rows = _legend_layout(options, theme.FIG_WIDTH - 0.12)
@@ -866,36 +913,7 @@ def plot_stacked(
             bottom=0.24 + (legend_rows - 1) * _KEY_ROW,
         )
     y = np.asarray(ys)
-    bar_h = unit * 0.72
-    left = np.zeros(len(bars))
-    for j, (option, color) in enumerate(zip(options, colors, strict=True)):
-        widths = table[:, j]
-        _bars(
-            ax,
-            y,
-            widths,
-            bar_h,
-            horizontal=True,
-            start=left,
-            facecolor=color,
-            edgecolor="white",
-            linewidth=0.6,
-            label=option,
-        )
-        text_color = theme.text_color_on(color)
-        for yi, li, wi in zip(y, left, widths, strict=True):
-            if wi >= min_label:
-                _text(
-                    ax,
-                    li + wi / 2,
-                    yi,
-                    fmt.percent(wi),
-                    ha="center",
-                    va="center",
-                    fontsize=theme.VALUE_SIZE,
-                    color=text_color,
-                )
-        left = left + widths
+    left = _stack_segments(ax, y, unit * 0.72, table, options, colors, min_label)
     for yi, is_empty in zip(y, empty, strict=True):
         if is_empty:
             _text(ax, 1.0, yi, labels.NO_ANSWERS, ha="left", va="center", fontsize=theme.VALUE_SIZE)
