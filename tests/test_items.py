@@ -368,3 +368,44 @@ def test_new_type_in_the_demo(tmp_path, recommend):
 def test_a_codebook_with_the_new_type_fails_without_it():
     with pytest.raises(DataError, match="onbekend itemtype"):
         parse_codebook(_with_recommend())
+
+
+def test_new_type_in_a_rendered_report(tmp_path, recommend, settings):
+    """The new type, defined only here, drawn in a report: no package module knows it."""
+    from tevredenheidsrapport.render import render_report
+    from tevredenheidsrapport.survey import load_survey
+
+    books = tmp_path / "books"
+    books.mkdir()
+    data = _with_recommend()
+    (books / f"{data['codebook']}.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    spec = demo.PeriodSpec(
+        "proef",
+        dt.date(2030, 1, 1),
+        dt.date(2030, 12, 31),
+        dt.date(2031, 1, 15),
+        {demo.ARBEID: data["codebook"]},
+    )
+    [path] = demo.generate(tmp_path / "out", n_providers=3, codebooks_dir=books, periods=(spec,))
+    survey = load_survey(path, settings)
+    counts = survey.answers(data["codebook"]).join(
+        survey.dataset.persons.set_index("person_id")["provider_id"]
+    )
+    counts = counts[counts["nps"].notna()].groupby("provider_id").size()
+    provider = str(counts.idxmax())  # the provider with the most answers to the new item
+    assert counts.max() >= settings.privacy.min_answers
+    result = render_report(
+        provider,
+        path,
+        tmp_path / "rapport",
+        settings=settings,
+        formats=("html",),
+        work_root=tmp_path / "work",
+        survey=survey,
+    )
+    [figure] = [f for f in result.sidecar["figures"] if f.get("item") == "nps"]
+    assert figure["n"] == counts.max() and figure["number"]
+    html = " ".join(result.outputs["html"].read_text(encoding="utf-8").split())
+    assert f"fig. {figure['number']}" in html and "Zou u ons aanbevelen?" in html
