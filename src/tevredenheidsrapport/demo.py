@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import NormalDist
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -99,21 +100,25 @@ DEFAULT_PERIODS: tuple[PeriodSpec, ...] = (
 # --------------------------------------------------------------------------- providers
 
 #: Provinces per region; a regional provider draws most clients from one of them.
-REGIONS: dict[str, tuple[str, ...]] = {
-    "noord": ("Groningen", "Friesland", "Drenthe"),
-    "oost": ("Overijssel", "Gelderland", "Drenthe"),
-    "midden": ("Utrecht", "Gelderland", "Flevoland"),
-    "west": ("Noord-Holland", "Zuid-Holland", "Utrecht"),
-    "delta": ("Zeeland", "Zuid-Holland", "Noord-Brabant"),
-    "zuid": ("Noord-Brabant", "Limburg", "Gelderland"),
-    "landelijk": labels.PROVINCIES,
-}
+REGIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "noord": ("Groningen", "Friesland", "Drenthe"),
+        "oost": ("Overijssel", "Gelderland", "Drenthe"),
+        "midden": ("Utrecht", "Gelderland", "Flevoland"),
+        "west": ("Noord-Holland", "Zuid-Holland", "Utrecht"),
+        "delta": ("Zeeland", "Zuid-Holland", "Noord-Brabant"),
+        "zuid": ("Noord-Brabant", "Limburg", "Gelderland"),
+        "landelijk": labels.PROVINCIES,
+    }
+)
 #: Rough population shares, for providers that work nationwide.
-_POPULATION = dict(
-    zip(
-        labels.PROVINCIES,
-        (3.4, 3.7, 2.8, 6.7, 2.5, 12.0, 7.8, 16.5, 21.3, 2.2, 14.7, 6.4),
-        strict=True,
+_POPULATION = MappingProxyType(
+    dict(
+        zip(
+            labels.PROVINCIES,
+            (3.4, 3.7, 2.8, 6.7, 2.5, 12.0, 7.8, 16.5, 21.3, 2.2, 14.7, 6.4),
+            strict=True,
+        )
     )
 )
 
@@ -299,15 +304,17 @@ _NAME_HEADS = (
     "Startpunt Werk",
     "Loopbaankade",
 )
-_NAME_TAILS = {
-    "noord": ("Noord", "Waddenrand", "Wadkust"),
-    "oost": ("Oost", "Twente-Zuid", "Achterhoek-West"),
-    "midden": ("Midden", "Eemvallei", "Heuvelzoom"),
-    "west": ("West", "Kust-Noord", "Veenweide"),
-    "delta": ("Delta", "Kust", "Scheldeoever"),
-    "zuid": ("Zuid", "Maasoever", "Kempenrand"),
-    "landelijk": ("Nederland", "Landelijk", "Centraal"),
-}
+_NAME_TAILS = MappingProxyType(
+    {
+        "noord": ("Noord", "Waddenrand", "Wadkust"),
+        "oost": ("Oost", "Twente-Zuid", "Achterhoek-West"),
+        "midden": ("Midden", "Eemvallei", "Heuvelzoom"),
+        "west": ("West", "Kust-Noord", "Veenweide"),
+        "delta": ("Delta", "Kust", "Scheldeoever"),
+        "zuid": ("Zuid", "Maasoever", "Kempenrand"),
+        "landelijk": ("Nederland", "Landelijk", "Centraal"),
+    }
+)
 _NAME_FORMS = (
     "{h} {t}",
     "{h} {t} Groep",
@@ -319,6 +326,7 @@ _NAME_FORMS = (
 #: How often each arbeid service occurs among extra providers (12 is discontinued).
 _ARBEID_DIENSTEN = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13)
 _DIENST_WEIGHTS = np.array([8, 5, 8, 3, 12, 7, 7, 9, 20, 10, 3], dtype=float)
+_DIENST_WEIGHTS.flags.writeable = False
 
 
 def _extra_shapes(seed: int, count: int, taken: set[str]) -> list[Shape]:
@@ -392,8 +400,8 @@ GRADE_MID, GRADE_SLOPE, GRADE_NOISE = 7.6, 1.1, 0.55
 _LATENT_SD = float(np.sqrt(0.3 + 1.0 + 0.8**2))
 _ITEM_NOISE = 0.8
 #: Statuses of delivered persons other than ``netto`` and their shares.
-_DROP_CLIENT = {"dubbel": 0.02, "onvolledig": 0.015, "onbestelbaar": 0.035}
-_DROP_OPDRACHTGEVER = {"dubbel": 0.02, "onbestelbaar": 0.03}
+_DROP_CLIENT = MappingProxyType({"dubbel": 0.02, "onvolledig": 0.015, "onbestelbaar": 0.035})
+_DROP_OPDRACHTGEVER = MappingProxyType({"dubbel": 0.02, "onbestelbaar": 0.03})
 
 # Per person, the state of their questionnaire.
 _NONE, _PARTIAL, _COMPLETE = 0, 1, 2
@@ -582,61 +590,65 @@ _POSITIVE = re.compile(
 _STRONG = re.compile(r"\b(heel|zeer|erg|helemaal|uitstekend)\b", re.I)
 _COMPLAINT = re.compile(r"klacht|klagen", re.I)
 #: Share of answers per level (best first) of an average respondent, by number of levels.
-_TEMPLATES = {
-    1: [1.0],
-    2: [0.85, 0.15],
-    3: [0.55, 0.32, 0.13],
-    4: [0.36, 0.45, 0.13, 0.06],
-    5: [0.3, 0.42, 0.16, 0.08, 0.04],
-}
+_TEMPLATES = MappingProxyType(
+    {
+        1: [1.0],
+        2: [0.85, 0.15],
+        3: [0.55, 0.32, 0.13],
+        4: [0.36, 0.45, 0.13, 0.06],
+        5: [0.3, 0.42, 0.16, 0.08, 0.04],
+    }
+)
 #: Item nonresponse of a question that was asked (never for complete_when items).
 _SKIP = 0.015
 
 # Short fictional answers for open items: 'Anders, namelijk' by topic, reasons, remarks.
-_OPEN_OTHER = {
-    "uitkering": (
-        "Toeslag van de gemeente",
-        "Een klein pensioen",
-        "Uitkering uit het buitenland",
-        "Studiefinanciering",
-        "Dat is nog niet bekend",
-    ),
-    "scholing": (
-        "Cursus boekhouden",
-        "Training klantcontact",
-        "Heftruckcertificaat",
-        "Cursus omgaan met spanning",
-        "Vaktraining in de zorg",
-    ),
-    "contact": (
-        "Spraakberichten",
-        "Wandelend gesprek buiten",
-        "Samen met mijn werkgever",
-        "Via mijn partner",
-        "Brief per post",
-    ),
-    "klacht": (
-        "Bij mijn klantmanager",
-        "In een brief aan de directie",
-        "Bij de vertrouwenspersoon",
-        "Tijdens het evaluatiegesprek",
-    ),
-    "jobcoaching": (
-        "Begeleiding op een leerwerkplek",
-        "Steun bij een terugkeer na ziekte",
-        "Advies over aanpassingen van de werkplek",
-    ),
-    "": (
-        "Via een kennis",
-        "Op eigen initiatief",
-        "Via de huisarts",
-        "Na een verhuizing",
-        "Door een reorganisatie",
-        "Via het wijkteam",
-        "Een combinatie hiervan",
-        "Weet ik niet meer",
-    ),
-}
+_OPEN_OTHER = MappingProxyType(
+    {
+        "uitkering": (
+            "Toeslag van de gemeente",
+            "Een klein pensioen",
+            "Uitkering uit het buitenland",
+            "Studiefinanciering",
+            "Dat is nog niet bekend",
+        ),
+        "scholing": (
+            "Cursus boekhouden",
+            "Training klantcontact",
+            "Heftruckcertificaat",
+            "Cursus omgaan met spanning",
+            "Vaktraining in de zorg",
+        ),
+        "contact": (
+            "Spraakberichten",
+            "Wandelend gesprek buiten",
+            "Samen met mijn werkgever",
+            "Via mijn partner",
+            "Brief per post",
+        ),
+        "klacht": (
+            "Bij mijn klantmanager",
+            "In een brief aan de directie",
+            "Bij de vertrouwenspersoon",
+            "Tijdens het evaluatiegesprek",
+        ),
+        "jobcoaching": (
+            "Begeleiding op een leerwerkplek",
+            "Steun bij een terugkeer na ziekte",
+            "Advies over aanpassingen van de werkplek",
+        ),
+        "": (
+            "Via een kennis",
+            "Op eigen initiatief",
+            "Via de huisarts",
+            "Na een verhuizing",
+            "Door een reorganisatie",
+            "Via het wijkteam",
+            "Een combinatie hiervan",
+            "Weet ik niet meer",
+        ),
+    }
+)
 _OPEN_REASONS = (
     "Ik slaap slecht",
     "Mijn kinderen waren vaak ziek",

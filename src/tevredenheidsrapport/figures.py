@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -67,29 +68,33 @@ __all__ = [
 ]
 
 #: Dutch words of the figures live with the rest of the report's vocabulary.
-_TEXT = labels.FIGURE_TEXT
+_TEXT = MappingProxyType(labels.FIGURE_TEXT)
 
 #: Options outside an ordered scale; drawn in the neutral grey (compared case-insensitively).
 NEUTRAL_OPTIONS = labels.NEUTRAL_OPTIONS
 
 #: The columns each plot function needs (``plot_stacked`` also takes an optional ``block``).
-REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "means": ("label", "group", "mean", "n"),
-    "grade_distribution": ("grade", "group", "percent", "n"),
-    "single": ("option", "group", "percent", "n"),
-    "multi": ("option", "group", "percent", "n"),
-    "stacked": ("row", "option", "percent"),
-    "donut": ("option", "percent"),
-}
+REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "means": ("label", "group", "mean", "n"),
+        "grade_distribution": ("grade", "group", "percent", "n"),
+        "single": ("option", "group", "percent", "n"),
+        "multi": ("option", "group", "percent", "n"),
+        "stacked": ("row", "option", "percent"),
+        "donut": ("option", "percent"),
+    }
+)
 #: Columns that identify a row; a frame may hold each combination once.
-_KEYS: dict[str, tuple[str, ...]] = {
-    "means": ("label", "group"),
-    "grade_distribution": ("grade", "group"),
-    "single": ("option", "group"),
-    "multi": ("option", "group"),
-    "stacked": ("row", "option"),
-    "donut": ("option",),
-}
+_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "means": ("label", "group"),
+        "grade_distribution": ("grade", "group"),
+        "single": ("option", "group"),
+        "multi": ("option", "group"),
+        "stacked": ("row", "option"),
+        "donut": ("option",),
+    }
+)
 
 # Layout, in inches unless named otherwise.
 _BAR = 0.19  # one bar of a grouped horizontal bar chart
@@ -1238,15 +1243,17 @@ def describe_invitation_flow(steps: Sequence[str | Sequence[str]]) -> str:
     return f"{_TEXT['flow_chart']} in {len(texts)} {_TEXT['steps']}: {body}."
 
 
-_DESCRIBE: dict[str, Callable[..., str]] = {
-    "means": describe_means,
-    "grade_distribution": describe_grade_distribution,
-    "single": describe_single,
-    "multi": describe_multi,
-    "stacked": describe_stacked,
-    "donut": describe_donut,
-    "invitation_flow": describe_invitation_flow,
-}
+_DESCRIBE: Mapping[str, Callable[..., str]] = MappingProxyType(
+    {
+        "means": describe_means,
+        "grade_distribution": describe_grade_distribution,
+        "single": describe_single,
+        "multi": describe_multi,
+        "stacked": describe_stacked,
+        "donut": describe_donut,
+        "invitation_flow": describe_invitation_flow,
+    }
+)
 
 
 def alt_text(kind: str, data: pd.DataFrame | Sequence[str]) -> str:

@@ -6,22 +6,27 @@ codebook lives here: names of the 13 services, sample statuses, provinces, table
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 #: The 13 services (diensten). Official names: facts, keep them exactly.
-DIENSTEN: dict[int, str] = {
-    1: "Scholing en opleiding",
-    2: "Fysieke en mentale behandeling of begeleiding",
-    3: "Diagnose, onderzoek en loopbaanoriëntatie",
-    4: "Organisatieadvies en onderzoek",
-    5: "Jobcoaching",
-    6: "Verzuimbegeleiding (wet poortwachter)",
-    7: "Outplacement",
-    8: "Toeleiden van werk naar werk (eerste en tweede spoor)",
-    9: "Toeleiden naar werk vanuit situatie geen werk",
-    10: "Sociale activering en participatie",
-    11: "Inburgeringscursussen en duale trajecten",
-    12: "Duurzame inzetbaarheid",
-    13: "Supported employment",
-}
+DIENSTEN: Mapping[int, str] = MappingProxyType(
+    {
+        1: "Scholing en opleiding",
+        2: "Fysieke en mentale behandeling of begeleiding",
+        3: "Diagnose, onderzoek en loopbaanoriëntatie",
+        4: "Organisatieadvies en onderzoek",
+        5: "Jobcoaching",
+        6: "Verzuimbegeleiding (wet poortwachter)",
+        7: "Outplacement",
+        8: "Toeleiden van werk naar werk (eerste en tweede spoor)",
+        9: "Toeleiden naar werk vanuit situatie geen werk",
+        10: "Sociale activering en participatie",
+        11: "Inburgeringscursussen en duale trajecten",
+        12: "Duurzame inzetbaarheid",
+        13: "Supported employment",
+    }
+)
 #: Service 11 is surveyed with the inburgeren questionnaire, all others with arbeid.
 DIENST_INBURGEREN = 11
 #: Service that no longer exists but is still listed.
@@ -34,13 +39,15 @@ GROUPS = (GROUP_CLIENT, GROUP_OPDRACHTGEVER)
 
 #: Sample statuses; only ``netto`` belongs to the netto steekproef.
 STATUS_NETTO = "netto"
-STATUSES: dict[str, str] = {
-    "netto": "in de netto steekproef",
-    "dubbel": "dubbel aangeleverd",
-    "onvolledig": "essentiële gegevens ontbreken",
-    "onbestelbaar": "uitnodiging onbestelbaar",
-    "niet_getrokken": "niet getrokken in de steekproef",
-}
+STATUSES: Mapping[str, str] = MappingProxyType(
+    {
+        "netto": "in de netto steekproef",
+        "dubbel": "dubbel aangeleverd",
+        "onvolledig": "essentiële gegevens ontbreken",
+        "onbestelbaar": "uitnodiging onbestelbaar",
+        "niet_getrokken": "niet getrokken in de steekproef",
+    }
+)
 
 PROVINCIES: tuple[str, ...] = (
     "Groningen",
@@ -96,17 +103,19 @@ MONTHS = (
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 
 #: Figure and table titles that are report vocabulary (item texts come from the codebooks).
-TITLES = {
-    "invitation_flow": "Uitnodigingstraject voor cliënten en opdrachtgevers",
-    "services": "De dertien diensten",
-    "table11": TABLE11_TITLE,
-    "grade_means": "Gemiddeld rapportcijfer, totaal en per dienst",
-    "grade_distribution": "Verdeling van de rapportcijfers",
-    "grade_means_opdr": "Gemiddeld rapportcijfer van opdrachtgevers",
-    "grade_distribution_opdr": "Verdeling van de rapportcijfers van opdrachtgevers (afgerond)",
-    "map": "Herkomst van de cliënten naar provincie",
-    "donut": "Algemene tevredenheid van cliënten",
-}
+TITLES = MappingProxyType(
+    {
+        "invitation_flow": "Uitnodigingstraject voor cliënten en opdrachtgevers",
+        "services": "De dertien diensten",
+        "table11": TABLE11_TITLE,
+        "grade_means": "Gemiddeld rapportcijfer, totaal en per dienst",
+        "grade_distribution": "Verdeling van de rapportcijfers",
+        "grade_means_opdr": "Gemiddeld rapportcijfer van opdrachtgevers",
+        "grade_distribution_opdr": "Verdeling van de rapportcijfers van opdrachtgevers (afgerond)",
+        "map": "Herkomst van de cliënten naar provincie",
+        "donut": "Algemene tevredenheid van cliënten",
+    }
+)
 NOTE_ROUNDED = (
     "Opdrachtgevers mogen een cijfer met een decimaal geven. In de verdeling hieronder zijn "
     "die cijfers afgerond op hele getallen (7,5 telt als 8)."
@@ -130,32 +139,36 @@ FIGURE_SUPPRESSED = (
     "respondent onherkenbaar."
 )
 FIGURE_NO_ANSWERS = "Deze figuur ontbreekt: niemand heeft deze vraag beantwoord."
-NORM_STATUS_TEXT = {
-    "behaald": "voldoet aan de tevredenheidsnorm",
-    "behaald na correctie": "voldoet aan de tevredenheidsnorm na correctie voor zeer lage rapportcijfers",
-    "niet behaald": "voldoet niet aan de tevredenheidsnorm",
-    "geen oordeel": "kan niet aan de tevredenheidsnorm worden getoetst, omdat geen cliënt een rapportcijfer gaf",
-}
+NORM_STATUS_TEXT = MappingProxyType(
+    {
+        "behaald": "voldoet aan de tevredenheidsnorm",
+        "behaald na correctie": "voldoet aan de tevredenheidsnorm na correctie voor zeer lage rapportcijfers",
+        "niet behaald": "voldoet niet aan de tevredenheidsnorm",
+        "geen oordeel": "kan niet aan de tevredenheidsnorm worden getoetst, omdat geen cliënt een rapportcijfer gaf",
+    }
+)
 
 #: Words used in figures and their alt texts.
-FIGURE_TEXT = {
-    "multi_note": "Meer antwoorden mogelijk",
-    "bar_chart": "Staafdiagram",
-    "stacked_chart": "Gestapeld staafdiagram",
-    "donut_chart": "Ringdiagram",
-    "flow_chart": "Stroomschema",
-    "means": "gemiddeld rapportcijfer",
-    "grade_distribution": "verdeling van de rapportcijfers 1 tot en met 10, in procenten",
-    "single": "percentage per antwoord",
-    "multi": "percentage van de respondenten per antwoord, meer antwoorden mogelijk",
-    "stacked": "verdeling van de antwoorden in procenten",
-    "grade": "cijfer",
-    "no_answers": "geen antwoorden",
-    "suppressed": "niet getoond wegens te weinig antwoorden",
-    "steps": "stappen",
-    "and": "en",
-    "or": "of",
-}
+FIGURE_TEXT = MappingProxyType(
+    {
+        "multi_note": "Meer antwoorden mogelijk",
+        "bar_chart": "Staafdiagram",
+        "stacked_chart": "Gestapeld staafdiagram",
+        "donut_chart": "Ringdiagram",
+        "flow_chart": "Stroomschema",
+        "means": "gemiddeld rapportcijfer",
+        "grade_distribution": "verdeling van de rapportcijfers 1 tot en met 10, in procenten",
+        "single": "percentage per antwoord",
+        "multi": "percentage van de respondenten per antwoord, meer antwoorden mogelijk",
+        "stacked": "verdeling van de antwoorden in procenten",
+        "grade": "cijfer",
+        "no_answers": "geen antwoorden",
+        "suppressed": "niet getoond wegens te weinig antwoorden",
+        "steps": "stappen",
+        "and": "en",
+        "or": "of",
+    }
+)
 
 #: "No opinion": options outside an ordered scale (drawn grey, not counted in aspect scores),
 #: by label (lower case). The one definition; test a label with :func:`is_no_opinion`.

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 # Every ASCII punctuation character may be backslash-escaped in Pandoc markdown; escaping all
 # of them is simpler and safer than deciding which are special where.
 _PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~^$@&%\"'=:;,/?])")
-_CONTROL = {c for c in map(chr, range(32)) if c not in "\n\t"} | {"\x7f"}
+_CONTROL = frozenset({c for c in map(chr, range(32)) if c not in "\n\t"} | {"\x7f"})
 
 
 def escape(text: object) -> str:

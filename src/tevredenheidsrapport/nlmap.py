@@ -23,6 +23,7 @@ import json
 import math
 from functools import lru_cache
 from importlib import resources
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -62,10 +63,12 @@ FIG_WIDTH = 2.4
 FIG_HEIGHT = 2.8
 _MARGIN = 0.03  # degrees of lat/lon around the outlines
 
-_TEXT = {
-    "map": "Kaart van Nederland",
-    "from": "cliënten komen uit",
-}
+_TEXT = MappingProxyType(
+    {
+        "map": "Kaart van Nederland",
+        "from": "cliënten komen uit",
+    }
+)
 
 
 # --- geometry --------------------------------------------------------------------------------

@@ -20,8 +20,9 @@ import datetime as dt
 import io
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import TypeVar
 
 import numpy as np
@@ -30,12 +31,14 @@ import pandas as pd
 from .errors import DataError, Problem
 
 #: Extensions we can read, and the name of the format in messages.
-FORMATS: dict[str, str] = {
-    ".csv": "CSV",
-    ".xlsx": "Excel",
-    ".sav": "SPSS",
-    ".parquet": "Parquet",
-}
+FORMATS: Mapping[str, str] = MappingProxyType(
+    {
+        ".csv": "CSV",
+        ".xlsx": "Excel",
+        ".sav": "SPSS",
+        ".parquet": "Parquet",
+    }
+)
 
 #: Value labels of an SPSS file: column -> {code: label}.
 ValueLabels = dict[str, dict[int, str]]
@@ -57,7 +60,7 @@ _NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)")
 # Marks a cell that holds text but no number; a string so it cannot collide with a value.
 _INVALID = "<geen getal>"
 _DELIMITERS = (";", ",", "\t")
-_DELIMITER_NAMES = {";": "puntkomma", ",": "komma", "\t": "tab"}
+_DELIMITER_NAMES = MappingProxyType({";": "puntkomma", ",": "komma", "\t": "tab"})
 # A UTF-8 multi-byte sequence read as Windows-1252 (or Latin-1): a lead byte 0xC2-0xF4 shown
 # as Â..ô, followed by continuation bytes 0x80-0xBF shown as their Windows-1252 characters.
 _CONTINUATION = "".join(
@@ -71,14 +74,16 @@ _MOJIBAKE = re.compile(f"[\u00c2-\u00f4][{re.escape(_CONTINUATION)}]{{1,3}}")
 _ESCAPED = re.compile("[\udc80-\udcff]")
 _NON_ASCII_TEXT = re.compile("[^\x00-\x7f\udc80-\udcff]")
 #: Signatures of files that are not text, by what they probably are.
-_BINARY_SIGNATURES = {
-    b"PK\x03\x04": "een Excel- of zip-bestand",
-    b"$FL2": "een SPSS-bestand",
-    b"$FL3": "een SPSS-bestand",
-    b"PAR1": "een Parquet-bestand",
-    b"\xd0\xcf\x11\xe0": "een oud Excel-bestand (.xls)",
-    b"%PDF": "een PDF",
-}
+_BINARY_SIGNATURES = MappingProxyType(
+    {
+        b"PK\x03\x04": "een Excel- of zip-bestand",
+        b"$FL2": "een SPSS-bestand",
+        b"$FL3": "een SPSS-bestand",
+        b"PAR1": "een Parquet-bestand",
+        b"\xd0\xcf\x11\xe0": "een oud Excel-bestand (.xls)",
+        b"%PDF": "een PDF",
+    }
+)
 _Frame = TypeVar("_Frame", pd.Series, pd.DataFrame)
 
 

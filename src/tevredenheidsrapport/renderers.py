@@ -20,6 +20,7 @@ import html
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from types import MappingProxyType
 
 from .blocks import (
     Block,
@@ -41,9 +42,11 @@ from .blocks import (
 from .md import attr, escape, fence, pipe_table, raw, typst_string
 
 #: Small grey text for source lines and notes in the PDF (Pandoc's typst:text attributes).
-MUTED_TYPST = {"typst:text:size": "8pt", "typst:text:fill": 'rgb("#5b6875")'}
+MUTED_TYPST = MappingProxyType({"typst:text:size": "8pt", "typst:text:fill": 'rgb("#5b6875")'})
 #: Figures and tables are kept on one page in the PDF, with some air around them.
-FLOAT_TYPST = {"typst:breakable": "false", "typst:above": "1.4em", "typst:below": "1.6em"}
+FLOAT_TYPST = MappingProxyType(
+    {"typst:breakable": "false", "typst:above": "1.4em", "typst:below": "1.6em"}
+)
 
 
 class PandocMarkdown:
@@ -286,7 +289,7 @@ class TypstRaw:
         return typ + ", best: (" + "".join(f"{typst_string(x)}," for x in b.best) + "))"
 
 
-RAW_WRITERS = {"html": HtmlRaw, "typst": TypstRaw}
+RAW_WRITERS = MappingProxyType({"html": HtmlRaw, "typst": TypstRaw})
 
 
 def _cover_fields(b: Cover) -> list[tuple[str, str]]:
