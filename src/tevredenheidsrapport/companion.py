@@ -60,9 +60,8 @@ def item_missing(dataset: Dataset) -> pd.DataFrame:
     """Per codebook item: answered by how many of the completed questionnaires (routing explains gaps)."""
     rows = []
     for cid, frame in dataset.responses.items():
-        done = dataset.persons[
-            dataset.persons["ingevuld"].astype(bool) & (dataset.persons["codebook"] == cid)
-        ]
+        persons = dataset.persons
+        done = persons[metrics.completed(persons) & (persons["codebook"] == cid)]
         part = frame.loc[frame.index.intersection(done["person_id"].astype(str))]
         cb = dataset.codebooks[cid]
         for it in cb.items:

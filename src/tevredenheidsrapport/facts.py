@@ -109,7 +109,7 @@ class ProviderFacts:
         In the order of the period's questionnaires (arbeid before inburgeren, as every
         report has it), or with the most used first."""
         p = self.persons
-        done = p[p["netto"].astype(bool) & p["ingevuld"].astype(bool)]
+        done = p[metrics.completed(p)]
         counts = done[done["group"] == group]["codebook"].value_counts()
         order = [q.codebook.id for q in self.survey.period.questionnaires.values()]
         ids = sorted(
