@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from . import fmt, labels
+from . import fmt, labels, theme
 from .fsutil import atomic_write, safe_name
 
 HTML_FILE = "index.html"
@@ -366,8 +366,8 @@ def to_xlsx(rows: Sequence[Row]) -> bytes:
 # --------------------------------------------------------------------------- HTML
 
 
+# Colours are the theme's tokens (theme.COLOURS), defined as custom properties on :root.
 _CSS = """
-:root { --ink:#1f2933; --muted:#616e7c; --line:#d9e2ec; --head:#f0f4f8; --accent:#0b5394; }
 * { box-sizing: border-box; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
        margin: 2rem auto; max-width: 1400px; padding: 0 1rem; }
@@ -375,25 +375,25 @@ h1 { font-size: 1.5rem; margin: 0 0 .25rem; }
 p { margin: .25rem 0; color: var(--muted); }
 table { border-collapse: collapse; width: 100%; margin: 1.25rem 0 .75rem;
         font-variant-numeric: tabular-nums; }
-th, td { padding: .4rem .55rem; border-bottom: 1px solid var(--line); text-align: left;
+th, td { padding: .4rem .55rem; border-bottom: 1px solid var(--rule); text-align: left;
          vertical-align: top; }
-thead th { background: var(--head); font-weight: 600; position: sticky; top: 0; }
-thead tr.groups th { text-align: center; border-bottom: 2px solid #fff; }
+thead th { background: var(--band); font-weight: 600; position: sticky; top: 0; }
+thead tr.groups th { text-align: center; border-bottom: 2px solid var(--paper); }
 thead tr.cols th { cursor: pointer; user-select: none; white-space: nowrap; }
-thead tr.cols th::after { content: " \\2195"; color: #9aa5b1; font-size: .8em; }
+thead tr.cols th::after { content: " \\2195"; color: var(--faint); font-size: .8em; }
 thead tr.cols th[aria-sort="ascending"]::after { content: " \\2191"; color: var(--ink); }
 thead tr.cols th[aria-sort="descending"]::after { content: " \\2193"; color: var(--ink); }
-tbody tr:nth-child(even) { background: #fafbfc; }
-tbody tr:hover { background: #eef4fb; }
+tbody tr:nth-child(even) { background: var(--stripe); }
+tbody tr:hover { background: var(--hover); }
 td.num { text-align: right; }
-tfoot td { font-weight: 600; border-top: 2px solid var(--line); }
+tfoot td { font-weight: 600; border-top: 2px solid var(--rule); }
 a { color: var(--accent); }
 .status { display: inline-block; padding: 0 .45rem; border-radius: .6rem; font-size: .85em; }
-.status-gereed { background: #e3f9e5; color: #1f6b2a; }
-.status-verouderd { background: #fff3c4; color: #8a6d00; }
-.status-mislukt { background: #ffe3e3; color: #a61b1b; }
-.status-ontbreekt { background: #e4e7eb; color: #3e4c59; }
-.norm-niet-behaald { color: #a61b1b; }
+.status-gereed { background: var(--done); color: var(--done-ink); }
+.status-verouderd { background: var(--stale); color: var(--stale-ink); }
+.status-mislukt { background: var(--failed); color: var(--failed-ink); }
+.status-ontbreekt { background: var(--missing); color: var(--missing-ink); }
+.norm-niet-behaald { color: var(--failed-ink); }
 .notes { font-size: .9em; }
 """
 
@@ -523,7 +523,8 @@ def to_html(rows: Sequence[Row], period: Mapping, *, title: str = "Tevredenheids
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{_e(heading)}</title>
-<style>{_CSS}</style>
+<style>
+{theme.css_variables()}{_CSS}</style>
 </head>
 <body>
 <h1>{_e(heading)}</h1>

@@ -28,7 +28,7 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.execute import raise_for_execution_errors
 from papermill.parameterize import parameterize_notebook
 
-from . import engine
+from . import engine, theme
 from .blocks import BLOCKS_MIME, Blocks, ReportRecord, entries
 from .config import DEFAULT_FORMATS, RESOURCES, TEMPLATE, Settings, check_formats
 from .errors import RenderError
@@ -153,7 +153,7 @@ def assemble(nb: nbformat.NotebookNode) -> Document:
 def _pandoc(args: Sequence[str], text: str, cwd: Path) -> str:
     """Run pandoc with ``args`` on ``text``; raises RuntimeError with pandoc's message."""
     proc = subprocess.run(
-        [pypandoc.get_pandoc_path(), *args],
+        [pypandoc.get_pandoc_path(), *args, *theme.pandoc_variables()],
         input=text.encode("utf-8"),
         capture_output=True,
         cwd=cwd,
@@ -245,8 +245,6 @@ def write_html(ast_json: str, work_dir: Path, title: str) -> bytes:
         "--embed-resources",
         "--template",
         str(RESOURCES / "report.html"),
-        "--css",
-        str(RESOURCES / "report.css"),
         "--toc",
         "--toc-depth=2",
         "--metadata",

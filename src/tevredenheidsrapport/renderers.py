@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
+from . import theme
 from .blocks import (
     Block,
     Blocks,
@@ -42,7 +43,9 @@ from .blocks import (
 from .md import attr, escape, fence, pipe_table, raw, typst_string
 
 #: Small grey text for source lines and notes in the PDF (Pandoc's typst:text attributes).
-MUTED_TYPST = MappingProxyType({"typst:text:size": "8pt", "typst:text:fill": 'rgb("#5b6875")'})
+MUTED_TYPST = MappingProxyType(
+    {"typst:text:size": "8pt", "typst:text:fill": f'rgb("{theme.COLOURS["muted"]}")'}
+)
 #: Figures and tables are kept on one page in the PDF, with some air around them.
 FLOAT_TYPST = MappingProxyType(
     {"typst:breakable": "false", "typst:above": "1.4em", "typst:below": "1.6em"}

@@ -47,6 +47,35 @@ SPINE = "#8C8C8C"
 GRID = "#E3E3E3"
 BOX_FILL = "#E9F0F9"
 
+#: The documents' colour tokens: the one source of every colour in ``report.css``,
+#: ``report.typ``, ``cover.typ`` and the overview page. The templates name them as Pandoc
+#: variables ``$colour-<token>$`` (see :func:`pandoc_variables`), the overview as CSS custom
+#: properties (:func:`css_variables`). The document ``accent`` is not the figures' PROVIDER
+#: blue (#1F5AA6): the two are a shade apart, and every HTML and PDF carries the bytes of both.
+COLOURS: Mapping[str, str] = MappingProxyType(
+    {
+        "ink": "#1d2733",  # body text
+        "muted": "#5b6875",  # source lines, notes, the contents' title
+        "accent": "#1f5fa8",  # headings, figure and table numbers, links, the cover
+        "accent-deep": "#163f6e",  # far end of the HTML cover's gradient
+        "rule": "#d6dde4",  # table rules, borders
+        "band": "#f3f6f9",  # contents bar, summary tiles, notes
+        "paper": "#fff",  # page background, text on the HTML cover
+        # the overview page only
+        "stripe": "#fafbfc",  # every other table row
+        "hover": "#eef4fb",  # the row under the pointer
+        "faint": "#9aa5b1",  # sort arrows
+        "done": "#e3f9e5",  # status badges: background, then text
+        "done-ink": "#1f6b2a",
+        "stale": "#fff3c4",
+        "stale-ink": "#8a6d00",
+        "failed": "#ffe3e3",
+        "failed-ink": "#a61b1b",
+        "missing": "#e4e7eb",
+        "missing-ink": "#3e4c59",
+    }
+)
+
 #: Ordered scales, very positive -> very negative, per number of ordered options.
 #: Blue-to-red (ColorBrewer RdBu) stays readable for colour-blind readers; the middle of an
 #: odd scale ("een beetje") is a warm sand so it is not mistaken for the neutral grey.
@@ -223,3 +252,13 @@ def close(fig: Figure) -> None:
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def pandoc_variables() -> list[str]:
+    """Pandoc arguments that give the templates every colour token as ``$colour-<token>$``."""
+    return [f"--variable=colour-{name}:{value}" for name, value in COLOURS.items()]
+
+
+def css_variables() -> str:
+    """A CSS ``:root`` rule that defines every colour token as ``--<token>``."""
+    return ":root { " + " ".join(f"--{k}: {v};" for k, v in COLOURS.items()) + " }"

@@ -1,0 +1,79 @@
+"""Colour tokens live in the theme only: the templates and the overview name them."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pypandoc
+import pytest
+
+from tevredenheidsrapport import overview, theme
+from tevredenheidsrapport.config import RESOURCES
+
+TEMPLATES = ("report.css", "report.html", "report.typ", "cover.typ")
+HEX = re.compile(r"(?<![\w$&])#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?\b")
+TOKEN = re.compile(r"\$colour-([a-z-]+)\$")
+CUSTOM_PROPERTY = re.compile(r"var\(--([a-z-]+)\)")
+
+
+def resource(name: str) -> str:
+    return (RESOURCES / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_templates_hold_no_colour_of_their_own(name):
+    assert HEX.findall(resource(name)) == []
+
+
+def test_overview_css_holds_no_colour_of_its_own():
+    assert HEX.findall(overview._CSS) == []
+    assert set(CUSTOM_PROPERTY.findall(overview._CSS)) <= set(theme.COLOURS)
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_templates_name_only_theme_tokens(name):
+    assert set(TOKEN.findall(resource(name))) <= set(theme.COLOURS)
+
+
+def test_report_css_uses_only_properties_it_defines():
+    css = resource("report.css")
+    defined = set(re.findall(r"--([a-z-]+): \$colour-", css))
+    assert defined and set(CUSTOM_PROPERTY.findall(css)) <= defined
+
+
+def test_pandoc_variables_name_every_token():
+    variables = theme.pandoc_variables()
+    assert variables == [f"--variable=colour-{k}:{v}" for k, v in theme.COLOURS.items()]
+    assert "--accent: #1f5fa8;" in theme.css_variables()
+
+
+def _pandoc(*args: str, text: str) -> str:
+    command = [pypandoc.get_pandoc_path(), "-f", "markdown", *args, *theme.pandoc_variables()]
+    done = subprocess.run(command, input=text, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def test_html_template_embeds_the_theme_colours():
+    out = _pandoc("-t", "html5", "--template", str(RESOURCES / "report.html"), text="Tekst\n")
+    accent = theme.COLOURS["accent"]
+    assert f"--accent: {accent};" in out and TOKEN.findall(out) == []
+    assert f"var(--accent), {theme.COLOURS['accent-deep']})" in out
+
+
+def test_typst_template_compiles_with_cover_and_summary(tmp_path):
+    import typst
+
+    body = '```{=typst}\n#cover(title: "Titel", provider: "X")\n#summary(grade: "7,5")\n```\n'
+    source = _pandoc("-t", "typst", "--template", str(RESOURCES / "report.typ"), text=body)
+    assert f'rgb("{theme.COLOURS["accent"]}")' in source
+    (tmp_path / "report.typ").write_text(source, encoding="utf-8")
+    assert typst.compile(str(tmp_path / "report.typ")).startswith(b"%PDF")
+
+
+def test_cover_typ_compiles_on_its_own_as_quarto_includes_it(tmp_path):
+    import typst
+
+    calls = '#cover(title: "Titel", provider: "X")\n#summary(grade: "7,5")\n'
+    (tmp_path / "doc.typ").write_text(resource("cover.typ") + calls, encoding="utf-8")
+    assert typst.compile(str(tmp_path / "doc.typ")).startswith(b"%PDF")
