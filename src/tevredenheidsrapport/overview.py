@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from urllib.parse import quote
 
 from . import fmt, labels, theme
@@ -32,12 +33,14 @@ XLSX_FILE = "overzicht.xlsx"
 
 # ---- user-facing Dutch text, kept together -------------------------------------------
 GEREED, VEROUDERD, MISLUKT, ONTBREEKT = "gereed", "verouderd", "mislukt", "ontbreekt"
-STATUS_HELP = {
-    GEREED: "rapport is actueel",
-    VEROUDERD: "rapport is gemaakt met oudere data, instellingen of code",
-    MISLUKT: "rapport kon niet worden gemaakt",
-    ONTBREEKT: "rapport is nog niet gemaakt",
-}
+STATUS_HELP = MappingProxyType(
+    {
+        GEREED: "rapport is actueel",
+        VEROUDERD: "rapport is gemaakt met oudere data, instellingen of code",
+        MISLUKT: "rapport kon niet worden gemaakt",
+        ONTBREEKT: "rapport is nog niet gemaakt",
+    }
+)
 HEADING = "{title} {period}: overzicht van de rapporten"
 INTRO = "Meetperiode {label}."
 COUNTS = "{n} dienstverleners: {parts}."
@@ -51,7 +54,7 @@ NOTE_NO_ANSWERS = (
 )
 NOTE_SORT = "Klik op een kolomkop om te sorteren."
 SHEET_TITLE = "Overzicht"
-LINK_TEXT = {"html": "HTML", "pdf": "PDF"}
+LINK_TEXT = MappingProxyType({"html": "HTML", "pdf": "PDF"})
 
 
 @dataclass(frozen=True)

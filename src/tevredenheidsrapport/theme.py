@@ -79,15 +79,17 @@ COLOURS: Mapping[str, str] = MappingProxyType(
 #: Ordered scales, very positive -> very negative, per number of ordered options.
 #: Blue-to-red (ColorBrewer RdBu) stays readable for colour-blind readers; the middle of an
 #: odd scale ("een beetje") is a warm sand so it is not mistaken for the neutral grey.
-SCALE_PALETTES: dict[int, tuple[str, ...]] = {
-    1: ("#2166AC",),
-    2: ("#2166AC", "#D6604D"),
-    3: ("#2166AC", "#E8D9AE", "#D6604D"),
-    4: ("#2166AC", "#92C5DE", "#F4A582", "#C53B2E"),
-    5: ("#2166AC", "#92C5DE", "#E8D9AE", "#F4A582", "#C53B2E"),
-    6: ("#1B5590", "#4F93C7", "#A8CFE6", "#F7BFA0", "#E9815C", "#B2182B"),
-    7: ("#1B5590", "#4F93C7", "#A8CFE6", "#E8D9AE", "#F7BFA0", "#E9815C", "#B2182B"),
-}
+SCALE_PALETTES: Mapping[int, tuple[str, ...]] = MappingProxyType(
+    {
+        1: ("#2166AC",),
+        2: ("#2166AC", "#D6604D"),
+        3: ("#2166AC", "#E8D9AE", "#D6604D"),
+        4: ("#2166AC", "#92C5DE", "#F4A582", "#C53B2E"),
+        5: ("#2166AC", "#92C5DE", "#E8D9AE", "#F4A582", "#C53B2E"),
+        6: ("#1B5590", "#4F93C7", "#A8CFE6", "#F7BFA0", "#E9815C", "#B2182B"),
+        7: ("#1B5590", "#4F93C7", "#A8CFE6", "#E8D9AE", "#F7BFA0", "#E9815C", "#B2182B"),
+    }
+)
 
 # --- sizes (inches and points) for A4 print -------------------------------------------------
 #: Text width of an A4 page with 2.5 cm margins: 16 cm.
