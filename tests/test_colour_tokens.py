@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from pathlib import Path
 
 import pypandoc
 import pytest
@@ -77,3 +78,25 @@ def test_cover_typ_compiles_on_its_own_as_quarto_includes_it(tmp_path):
     calls = '#cover(title: "Titel", provider: "X")\n#summary(grade: "7,5")\n'
     (tmp_path / "doc.typ").write_text(resource("cover.typ") + calls, encoding="utf-8")
     assert typst.compile(str(tmp_path / "doc.typ")).startswith(b"%PDF")
+
+
+def test_quarto_gets_the_theme_colours_through_its_pre_render_script(tmp_path):
+    """Quarto reads report.css and cover.typ as they are: its pre-render script fills them."""
+    import importlib.util
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location(
+        "quarto_assets", root / "scripts" / "quarto_assets.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    css, cover = module.main(tmp_path)
+    assert not re.search(r"\$colour-[a-z-]+\$", css.read_text(encoding="utf-8"))
+    assert theme.COLOURS["accent"] in css.read_text(encoding="utf-8")
+    assert f'fill: rgb("{theme.COLOURS["accent"]}")' in cover.read_text(encoding="utf-8")
+    config = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8"))
+    assert "scripts/quarto_assets.py" in config["project"]["pre-render"]
+    assert config["format"]["html"]["css"] == "_work/quarto/report.css"
+    assert config["format"]["typst"]["include-in-header"] == "_work/quarto/cover.typ"
