@@ -211,9 +211,9 @@ def record(ctx: BuildContext, period_label: str) -> Blocks:
         withheld = None
         if not shown:
             withheld = (
-                "geen antwoorden"
+                labels.RECORD_NO_ANSWERS
                 if math.isnan(r["cijfer"])
-                else f"minder dan {f.min_answers} antwoorden"
+                else labels.RECORD_TOO_FEW.format(k=f.min_answers)
             )
         rows.append(
             {

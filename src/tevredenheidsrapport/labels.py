@@ -221,5 +221,8 @@ OPEN_ANSWERS_INTRO = "Toelichting bij 'anders':"
 SERVICE_DISCONTINUED = "Dienst {code} wordt al enkele jaren niet meer aangeboden."
 SERVICE_LABEL = "dienst {code}"
 SERVICES_COLUMNS = ("Dienst", "Benaming")
+#: Why a grade of table 2.2 is missing, in the sidecar.
+RECORD_NO_ANSWERS = "geen antwoorden"
+RECORD_TOO_FEW = "minder dan {k} antwoorden"
 #: "n=12" after a group in a figure's rows.
 WITH_N = "{group} (n={n})"
