@@ -47,8 +47,8 @@ from pathlib import Path
 import nbformat
 
 from tevredenheidsrapport import config, demo
-from tevredenheidsrapport.batch import RECYCLE_MB
 from tevredenheidsrapport.engine import INLINE
+from tevredenheidsrapport.pool import RECYCLE_MB
 
 BIN = Path(sys.executable).parent
 SPEC = demo.DEFAULT_PERIODS[0]  # 2025: arbeid, laagdrempelig, inburgeren, opdrachtgevers
@@ -192,6 +192,8 @@ def naive_convert(argv: list[str]) -> int:
     ap.add_argument("--provider", required=True)
     args = ap.parse_args(argv)
     from tevredenheidsrapport import render
+    from tevredenheidsrapport.blocks import ReportRecord, entries
+    from tevredenheidsrapport.renderers import PandocMarkdown
 
     nb = nbformat.read(args.notebook, as_version=4)
     cells = []
@@ -207,14 +209,22 @@ def naive_convert(argv: list[str]) -> int:
         cells.append(cell)
     nb.cells = cells
     work = args.notebook.parent
-    markdown, manifest = render.assemble(nb)
-    ast = render.to_ast(markdown, work)
+    document = render.assemble(nb)
+    ast = render.to_ast(document.markdown(PandocMarkdown(base=work)), work)
     ast_json = json.dumps(ast)
-    title = f"{config.load_settings().report.title} – {manifest.get('provider', {}).get('name', args.provider)}"
+    record = next(document.blocks.of(ReportRecord), None)
+    name = record.provider.get("name", args.provider) if record else args.provider
+    title = f"{config.load_settings().report.title} – {name}"
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{args.provider}.html").write_bytes(render.write_html(ast_json, work, title))
     (args.out / f"{args.provider}.pdf").write_bytes(render.write_pdf(ast_json, work))
-    sidecar = render.build_sidecar(manifest, render.outline(ast), config.FORMATS, args.provider)
+    sidecar = render.build_sidecar(
+        record,
+        entries(document.blocks),
+        render.outline(ast),
+        config.DEFAULT_FORMATS,
+        args.provider,
+    )
     (args.out / f"{args.provider}.json").write_text(
         json.dumps(sidecar, ensure_ascii=False), encoding="utf-8"
     )
@@ -303,11 +313,11 @@ def profile_report(period: Path, provider: str, tmp: Path, runs: int = 3) -> dic
     import importlib
 
     from tevredenheidsrapport import render
-    from tevredenheidsrapport.survey import get_survey
+    from tevredenheidsrapport.survey import load_survey
 
     settings = config.load_settings()
-    get_survey(period, settings).precompute()
-    kw = {"settings": settings, "work_root": tmp / "prof-work"}
+    survey = load_survey(period, settings).precompute()
+    kw = {"settings": settings, "work_root": tmp / "prof-work", "survey": survey}
     render.render_report(provider, period, tmp / "prof-out", **kw)  # warm-up
     totals: dict[str, float] = {}
     originals = []
@@ -348,14 +358,15 @@ COLD_SCRIPT = """
 import json, os, sys, time
 t0 = time.perf_counter()
 from tevredenheidsrapport import config, render
-from tevredenheidsrapport.survey import get_survey
+from tevredenheidsrapport.survey import load_survey
 t1 = time.perf_counter()
 settings = config.load_settings()
-get_survey(sys.argv[1], settings)
+survey = load_survey(sys.argv[1], settings)
 t2 = time.perf_counter()
 render.render_report(
     sys.argv[2], sys.argv[1], sys.argv[3], settings=settings, work_root=sys.argv[4],
     jobs=os.cpu_count() or 1,  # as `tevreden render` does
+    survey=survey,
 )
 t3 = time.perf_counter()
 print(json.dumps({"imports": t1 - t0, "load_validate": t2 - t1, "first_render": t3 - t2}))

@@ -11,15 +11,17 @@ import json
 import os
 import shutil
 import signal
+import threading
 import time
 from types import SimpleNamespace
 
 import pytest
 
-from tevredenheidsrapport import batch, config, demo, hashing, overview, report, survey
-from tevredenheidsrapport.batch import plan_batch, render_batch
+from tevredenheidsrapport import config, demo, hashing, overview, plan, pool, report, survey
+from tevredenheidsrapport.batch import render_batch
 from tevredenheidsrapport.cli import main
 from tevredenheidsrapport.errors import DataError
+from tevredenheidsrapport.plan import plan_batch
 
 SPEC = demo.DEFAULT_PERIODS[0]  # 2025
 HTML = ("html",)
@@ -101,7 +103,6 @@ def test_second_run_skips_everything_without_reading_data(first, data, settings,
     def no_loading(path):
         raise AssertionError(f"data read although nothing changed: {path}")
 
-    monkeypatch.setattr(survey, "_CACHE", {})
     monkeypatch.setattr(survey, "load_period", no_loading)
     index = first.period / "index.html"
     before = index.stat().st_mtime_ns
@@ -113,6 +114,29 @@ def test_second_run_skips_everything_without_reading_data(first, data, settings,
     assert (len(result.rendered), len(result.skipped), len(result.failed)) == (0, 6, 0)
     assert "--force" in result.summary()
     assert index.stat().st_mtime_ns == before  # a no-op writes nothing
+
+
+def test_planning_writes_nothing(first, data, settings, tmp_path):
+    out = tmp_path / "out"  # no manifest here: planning has to read the data
+    planned = _plan(data, out, settings)
+    assert len(planned.todo) == 6 and planned.periods[0].survey is not None
+    assert not out.exists()
+    again = _plan(data, first.out, settings)  # the manifest of the first batch knows them
+    assert again.todo == [] and again.periods[0].survey is None
+
+
+def test_the_batch_rewrites_a_missing_manifest_without_rendering(first, data, settings, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(first.out, out)
+    manifest = hashing.stamp_path(out / SPEC.period, plan.PERIOD_MANIFEST)
+    expected = manifest.read_text(encoding="utf-8")
+    manifest.unlink()
+    result = render_batch(
+        data, out, settings=settings, formats=HTML, work_root=first.work, progress=False
+    )
+    assert (len(result.rendered), len(result.skipped)) == (0, 6)
+    assert manifest.read_text(encoding="utf-8") == expected
+    assert _plan(data, out, settings).periods[0].survey is None  # read from the manifest
 
 
 def test_force_rerenders(first, data, settings, ids):
@@ -236,7 +260,7 @@ def test_a_crashing_report_and_a_killed_worker_fail_alone(data, ids, tmp_path, m
         return original(data_, provider, **kwargs)
 
     monkeypatch.setattr(report, "open_report", open_report)  # workers are forked: they see it
-    monkeypatch.setattr(batch, "RECYCLE_MB", -1e6)  # and replace every worker after each report
+    monkeypatch.setattr(pool, "RECYCLE_MB", -1e6)  # and replace every worker after each report
     out = tmp_path / "out"
     args = [
         "batch",
@@ -258,7 +282,7 @@ def test_a_crashing_report_and_a_killed_worker_fail_alone(data, ids, tmp_path, m
     assert "4 gerenderd, 0 overgeslagen (ongewijzigd), 2 mislukt" in text.out
     assert f"MISLUKT {SPEC.period}/{broken}: rapport voor '{broken}' mislukt" in text.out
     assert "ValueError: kapotte data" in text.out
-    assert f"MISLUKT {SPEC.period}/{killer}: {batch.MSG_CRASHED} (signaal SIGKILL)" in text.out
+    assert f"MISLUKT {SPEC.period}/{killer}: {pool.MSG_CRASHED} (signaal SIGKILL)" in text.out
     period = out / SPEC.period
     for pid in ids:
         failed = pid in (broken, killer)
@@ -338,10 +362,42 @@ def test_overview_lists_every_provider_and_matches_sidecars(first, ids):
 # --------------------------------------------------------------------------- Dask
 
 
-def test_dask_cluster_renders(data, settings, ids, tmp_path):
+def test_a_dask_worker_loads_each_period_once_for_all_its_threads(data, settings, monkeypatch):
+    pytest.importorskip("distributed")
+    from tevredenheidsrapport.dask_backend import BatchPlugin
+
+    loads = []
+    original = survey.load_period
+
+    def counting(path):
+        loads.append(path)
+        return original(path)
+
+    monkeypatch.setattr(survey, "load_period", counting)
+    plugin = BatchPlugin()
+    plugin.setup()
+    period = (data / SPEC.period).resolve()
+    found = []
+    threads = [
+        threading.Thread(target=lambda: found.append(plugin.survey(period, settings)))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(loads) == 1 and len(found) == 4 and all(s is found[0] for s in found)
+    assert found[0].period.id == SPEC.period
+    other = config.load_settings(overrides=["privacy.min_answers=4"])
+    assert plugin.survey(period, other) is not found[0] and len(loads) == 2
+
+
+def test_dask_cluster_renders_the_same_bytes_with_several_threads(
+    first, data, settings, ids, tmp_path
+):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
     ) as cluster:
         result = render_batch(
             data,
@@ -355,4 +411,7 @@ def test_dask_cluster_renders(data, settings, ids, tmp_path):
         )
     assert result.ok, result.summary()
     assert sorted(pid for _, pid in result.rendered) == sorted(ids[:2])
-    assert (tmp_path / "out" / SPEC.period / f"{ids[0]}.html").is_file()
+    for pid in ids[:2]:  # figures are saved one report at a time: same SVG ids as the pool
+        for suffix in (".html", ".json"):
+            rendered = (tmp_path / "out" / SPEC.period / f"{pid}{suffix}").read_bytes()
+            assert rendered == (first.period / f"{pid}{suffix}").read_bytes(), f"{pid}{suffix}"

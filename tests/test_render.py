@@ -71,7 +71,7 @@ def test_papermill_injects_parameters_after_the_parameters_cell(demo_2025, setti
         "params_file": "",
         "work_dir": str(tmp_path),
     }
-    nb = render.execute(render.template_notebook(), params, tmp_path, "werkpad-noord")
+    nb = render.execute(render.load_template(), params, tmp_path, "werkpad-noord")
     tags = [c.metadata.get("tags", []) for c in nb.cells]
     i = next(i for i, t in enumerate(tags) if "parameters" in t)
     assert "injected-parameters" in tags[i + 1]

@@ -20,7 +20,7 @@ EXIT_INTERRUPTED = 130  # like a shell after Ctrl-C
 
 
 def _formats(value: str) -> tuple[str, ...]:
-    return config.FORMATS if value == "both" else (value,)
+    return config.DEFAULT_FORMATS if value == "both" else config.check_formats([value])
 
 
 def _settings(args: argparse.Namespace) -> config.Settings:
@@ -151,9 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--format",
-            choices=["html", "pdf", "both"],
+            choices=[*config.FORMATS, "both"],
             default="both",
-            help="uitvoerformaat (standaard: both)",
+            help="uitvoerformaat; both is html en pdf (standaard: both)",
         )
         p.add_argument(
             "--out", default="_output", help="map voor de rapporten (standaard: _output)"

@@ -62,3 +62,13 @@ def safe_name(identifier: str) -> str:
         digest = hashlib.sha256(str(identifier).encode("utf-8", "surrogatepass")).hexdigest()[:8]
         slug = f"{slug}-{digest}"
     return slug
+
+
+def remove_partials(directory: Path) -> list[Path]:
+    """Delete the temporary files that an interrupted :func:`atomic_write` left in
+    ``directory`` (a batch killed mid-write); returns what was removed."""
+    removed = []
+    for tmp in sorted(Path(directory).glob(".*.part")) if Path(directory).is_dir() else ():
+        tmp.unlink(missing_ok=True)
+        removed.append(tmp)
+    return removed

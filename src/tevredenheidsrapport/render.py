@@ -18,7 +18,6 @@ import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
@@ -52,16 +51,17 @@ class RenderResult:
     seconds: float = 0.0
 
 
-@lru_cache(maxsize=8)
-def _template_notebook(path: str, mtime: float) -> nbformat.NotebookNode:
-    """Parse the .qmd once per process (and again when it changes)."""
-    return load_qmd(path)
+def load_template(path: str | Path = TEMPLATE) -> nbformat.NotebookNode:
+    """The report template parsed into a notebook (12 ms): a caller that renders many
+    reports parses it once and passes the result as ``template``; it is never mutated."""
+    return load_qmd(Path(path))
 
 
-def template_notebook(path: str | Path = TEMPLATE) -> nbformat.NotebookNode:
-    """A fresh copy of the template notebook; the cached original is never mutated."""
-    path = Path(path).resolve()
-    return copy.deepcopy(_template_notebook(str(path), path.stat().st_mtime))
+def _notebook(template: str | Path | nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A fresh notebook to execute: a copy of a parsed template, or the file parsed."""
+    if isinstance(template, nbformat.NotebookNode):
+        return copy.deepcopy(template)
+    return load_template(template)
 
 
 def execute(
@@ -281,7 +281,7 @@ def render_report(
     *,
     settings: Settings,
     formats: Sequence[str] = DEFAULT_FORMATS,
-    template: str | Path = TEMPLATE,
+    template: str | Path | nbformat.NotebookNode = TEMPLATE,
     work_root: str | Path = "_work",
     jobs: int = 1,
     survey: Survey | None = None,
@@ -289,8 +289,9 @@ def render_report(
     """Render the report of ``provider`` for the period at ``data`` into ``out_dir``.
 
     Writes ``<provider>.<format>`` for each of ``formats`` and ``<provider>.json`` (the
-    sidecar) atomically. ``survey`` is the period already loaded with these settings (the
-    batch passes it); without it the period is read here. ``jobs`` is the number of cores
+    sidecar) atomically. ``survey`` is the period already loaded with these settings and
+    ``template`` the parsed template (:func:`load_template`; the batch passes both); without
+    them they are read here. ``jobs`` is the number of cores
     this one report may use: its figures are drawn and its formats written side by side
     (the batch, which renders a report per core, passes 1); the outputs do not depend on it.
     Raises RenderError naming the provider and the step that failed, DataError when the
@@ -310,9 +311,7 @@ def render_report(
     survey.check_provider(provider)
     session = render_session(survey, work_dir)
     parameters = {"provider": provider, "data": str(data), "work_dir": str(work_dir)}
-    nb = execute(
-        template_notebook(template), parameters, work_dir, provider, {NAMESPACE_KEY: session}
-    )
+    nb = execute(_notebook(template), parameters, work_dir, provider, {NAMESPACE_KEY: session})
     step = "figures"
     try:
         session.figures.draw_all(jobs=jobs)
@@ -445,7 +444,7 @@ def render_notebook(
     template = Path(template)
     work_dir = (Path(work_root) / "notebooks" / safe_name(template.stem)).resolve()
     nb = execute(
-        template_notebook(template),
+        load_template(template),
         {**parameters, "work_dir": str(work_dir)},
         work_dir,
         template.stem,

@@ -1,13 +1,13 @@
 """A loaded measurement period with everything every report of it shares.
 
-Reading, validating and aggregating happen once per period (and per process): the
-benchmark of all providers is computed here, lazily and once, and a provider's report only
+Reading, validating and aggregating happen once per period, by whoever holds the survey (a
+batch holds one per period and hands it to every report): the benchmark of all providers
+is computed here, lazily and once, and a provider's report only
 slices the precomputed frames.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -21,7 +21,7 @@ from .errors import UnknownProviderError
 
 
 class Survey:
-    """One period's data plus benchmark aggregates; build with :func:`get_survey`."""
+    """One period's data plus benchmark aggregates; build with :func:`load_survey`."""
 
     def __init__(self, dataset: Dataset, settings: Settings):
         self.dataset = dataset
@@ -118,26 +118,6 @@ class _LazyMap(Mapping):
 def load_survey(data: str | Path, settings: Settings) -> Survey:
     """Read, validate and index the period at ``data``; the caller keeps the result."""
     return Survey(load_period(data), settings)
-
-
-_CACHE: dict[tuple[str, str], Survey] = {}
-_LOCK = threading.Lock()
-
-
-def get_survey(data: str | Path, settings: Settings) -> Survey:
-    """Load the period at ``data`` once per process and settings; later calls reuse it."""
-    key = (str(Path(data).resolve()), settings.fingerprint())
-    with _LOCK:
-        survey = _CACHE.get(key)
-        if survey is None:
-            survey = _CACHE[key] = Survey(load_period(data), settings)
-        return survey
-
-
-def put_survey(data: str | Path, survey: Survey) -> None:
-    """Seed the cache with an already loaded survey (batch workers receive one)."""
-    with _LOCK:
-        _CACHE[(str(Path(data).resolve()), survey.settings.fingerprint())] = survey
 
 
 def group_label(provider_name: str, benchmark: bool) -> str:
