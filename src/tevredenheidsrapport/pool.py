@@ -65,7 +65,11 @@ def run_local(
     ``surveys`` holds the loaded period of every job (by ``job.period_dir``); forked workers
     inherit it. Each worker renders one report at a time, so a worker that dies names its
     report: that report is retried once in a fresh worker and fails if its worker dies
-    again. No threads run in this process, so forking is safe.
+    again. No threads run in this process, so forking is safe — as long as it has not
+    compiled a PDF itself: Typst's thread pool, once started, does not survive a fork, and
+    a worker forked after it hangs in its first compile. The batch's parent never compiles;
+    a program that renders a single report and then a batch must run the batch in a new
+    process (the tests compile Typst in child processes for this reason).
     """
     todo = deque(jobs)
     ctx = _context()
