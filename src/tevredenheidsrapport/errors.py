@@ -55,17 +55,24 @@ class ConfigError(TevredenError):
 
 
 class UnknownProviderError(ConfigError, KeyError):
-    """A provider id that the period's providers file does not list.
+    """Provider ids that the period's providers file does not list: the one error for an
+    unknown provider, from a single render and from a batch's selection alike.
 
     A KeyError too, so that a lookup by id fails as a mapping's would; its text is the
     message itself (KeyError would quote it)."""
 
-    def __init__(self, provider: str, period: str, known: list[str]):
-        self.provider = provider
+    def __init__(self, providers: str | list[str], period: str | None, known: list[str]):
+        self.providers = [providers] if isinstance(providers, str) else list(providers)
         example = ", ".join(known[:8])
-        super().__init__(
-            f"onbekende dienstverlener {provider!r} in periode {period}; bijvoorbeeld: {example}"
-        )
+        if len(self.providers) == 1 and period is not None:
+            what = f"onbekende dienstverlener {self.providers[0]!r} in periode {period}"
+        else:
+            what = f"onbekende dienstverlener(s) {', '.join(self.providers)}"
+        super().__init__(f"{what}; bijvoorbeeld: {example}")
+
+    @property
+    def provider(self) -> str:
+        return self.providers[0]
 
     def __str__(self) -> str:
         return str(self.args[0])

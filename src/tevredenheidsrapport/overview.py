@@ -22,7 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import quote
 
-from . import fmt, labels, theme
+from . import fmt, labels
 from .fsutil import atomic_write, safe_name
 
 HTML_FILE = "index.html"
@@ -500,6 +500,8 @@ def _footer(rows: Sequence[Row], columns: Sequence[Column]) -> str:
 
 def to_html(rows: Sequence[Row], period: Mapping, *, title: str = "Tevredenheidsonderzoek") -> str:
     """A self-contained Dutch HTML page with the overview table (no external requests)."""
+    from . import theme  # imports matplotlib: not for a batch that writes no overview
+
     columns = [c for c in COLUMNS if c.kind != "note"]
     groups: list[list] = []  # [label, span]
     for c in columns:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from . import hashing
 from .config import DEFAULT_FORMATS, TEMPLATE, Settings, check_formats
-from .errors import ConfigError
+from .errors import ConfigError, UnknownProviderError
 from .fsutil import atomic_write, safe_name
 
 if TYPE_CHECKING:  # pandas is not needed for `--help`
@@ -32,7 +32,6 @@ PERIOD_MANIFEST = "_period"
 # user-facing messages (Dutch), kept together
 MSG_NO_PERIOD = "geen meetperiode (period.yaml) gevonden in {data}"
 MSG_DUPLICATE = "periode-id {id} komt voor in twee mappen: {a} en {b}"
-MSG_UNKNOWN = "onbekende dienstverlener(s) {ids}; bijvoorbeeld: {known}"
 
 
 @dataclass(frozen=True)
@@ -131,7 +130,7 @@ def plan_batch(
     Data is only read when a period's provider list is not known from an earlier batch
     with the same data. Raises FileNotFoundError when ``data`` holds no period, DataError
     when a period that had to be read is invalid, ConfigError for an unknown format or two
-    periods with one id, and KeyError for unknown ``providers``.
+    periods with one id, and UnknownProviderError for unknown ``providers``.
     """
     t0 = time.perf_counter()
     formats = check_formats(formats)
@@ -208,10 +207,10 @@ def _check_unique(periods: Sequence[PeriodPlan]) -> None:
 
 
 def _check_selection(periods: Sequence[PeriodPlan], wanted: Sequence[str] | None) -> None:
-    """KeyError naming every selected provider that is in none of the periods."""
+    """UnknownProviderError naming every selected provider that is in none of the periods."""
     if not wanted:
         return
     known = [pid for period in periods for pid, _ in period.providers or []]
     unknown = [p for p in dict.fromkeys(wanted) if p not in set(known)]
     if unknown:
-        raise KeyError(MSG_UNKNOWN.format(ids=", ".join(unknown), known=", ".join(known[:8])))
+        raise UnknownProviderError(unknown, None, known)
