@@ -95,8 +95,8 @@ def test_an_unknown_condition_is_an_error_not_an_omission(tmp_path):
 
 def test_chapter_references_take_the_number_of_their_heading(tmp_path):
     body = (
-        "# Een\n\nZie hoofdstuk [9]{.chapter-ref target=\"drie\"} en "
-        "paragraaf [9.9]{.chapter-ref target=\"sub\"}.\n\n"
+        '# Een\n\nZie hoofdstuk [9]{.chapter-ref target="drie"} en '
+        'paragraaf [9.9]{.chapter-ref target="sub"}.\n\n'
         '::: {.content-visible when-meta="tevreden.weinig"}\n# Twee\n:::\n\n'
         "# Drie\n\n## Sub\n"
     )
