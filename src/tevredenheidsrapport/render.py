@@ -355,7 +355,8 @@ def _write_formats(
     record = next(document.blocks.of(ReportRecord), None)
     markdown = document.markdown(PandocMarkdown(base=work_dir))
     atomic_write(work_dir / "report.md", markdown)
-    ast_json = json.dumps(ast := to_ast(markdown, work_dir))
+    ast = to_ast(markdown, work_dir)
+    ast_json = json.dumps(ast)
     sidecar = build_sidecar(
         record, entries(document.blocks), outline(ast), formats, safe_name(provider)
     )
