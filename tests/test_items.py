@@ -307,6 +307,24 @@ def _with_recommend() -> dict:
     return data
 
 
+def _demo_with_recommend(tmp_path):
+    """A codebook folder with the new type's codebook, and a demo period that uses it."""
+    books = tmp_path / "books"
+    books.mkdir()
+    data = _with_recommend()
+    (books / f"{data['codebook']}.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    spec = demo.PeriodSpec(
+        "proef",
+        dt.date(2030, 1, 1),
+        dt.date(2030, 12, 31),
+        dt.date(2031, 1, 15),
+        {demo.ARBEID: data["codebook"]},
+    )
+    return books, data, spec
+
+
 @pytest.fixture
 def recommend():
     with ITEM_TYPES.registered(Recommend) as kind:
@@ -343,19 +361,7 @@ def test_new_type_unanswered_but_routed_away_does_not_block_ingevuld(tmp_path, r
 
 
 def test_new_type_in_the_demo(tmp_path, recommend):
-    books = tmp_path / "books"
-    books.mkdir()
-    data = _with_recommend()
-    (books / f"{data['codebook']}.yaml").write_text(
-        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
-    spec = demo.PeriodSpec(
-        "proef",
-        dt.date(2030, 1, 1),
-        dt.date(2030, 12, 31),
-        dt.date(2031, 1, 15),
-        {demo.ARBEID: data["codebook"]},
-    )
+    books, data, spec = _demo_with_recommend(tmp_path)
     [path] = demo.generate(tmp_path / "out", n_providers=4, codebooks_dir=books, periods=(spec,))
     loaded = load_period(path)  # the demo's answers pass the new type's check
     frame = loaded.responses[data["codebook"]]
@@ -375,19 +381,7 @@ def test_new_type_in_a_rendered_report(tmp_path, recommend, settings):
     from tevredenheidsrapport.render import render_report
     from tevredenheidsrapport.survey import load_survey
 
-    books = tmp_path / "books"
-    books.mkdir()
-    data = _with_recommend()
-    (books / f"{data['codebook']}.yaml").write_text(
-        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
-    spec = demo.PeriodSpec(
-        "proef",
-        dt.date(2030, 1, 1),
-        dt.date(2030, 12, 31),
-        dt.date(2031, 1, 15),
-        {demo.ARBEID: data["codebook"]},
-    )
+    books, data, spec = _demo_with_recommend(tmp_path)
     [path] = demo.generate(tmp_path / "out", n_providers=3, codebooks_dir=books, periods=(spec,))
     survey = load_survey(path, settings)
     counts = survey.answers(data["codebook"]).join(
