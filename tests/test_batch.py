@@ -116,6 +116,20 @@ def test_second_run_skips_everything_without_reading_data(first, data, settings,
     assert index.stat().st_mtime_ns == before  # a no-op writes nothing
 
 
+def test_a_rerun_removes_what_a_killed_run_left_half_written(first, data, settings, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(first.out, out)
+    period = out / SPEC.period
+    left = [period / ".a.html.x1.part", hashing.stamp_path(period, ".b").with_suffix(".x2.part")]
+    for path in left:
+        path.write_bytes(b"half")
+    result = render_batch(
+        data, out, settings=settings, formats=HTML, work_root=first.work, progress=False
+    )
+    assert result.ok and not result.rendered
+    assert not [p for p in out.rglob("*.part")]
+
+
 def test_planning_writes_nothing(first, data, settings, tmp_path):
     out = tmp_path / "out"  # no manifest here: planning has to read the data
     planned = _plan(data, out, settings)

@@ -141,6 +141,7 @@ def render_batch(
 
     for period in plan.periods:  # what a killed run was writing is incomplete: remove it
         remove_partials(period.out)
+        remove_partials(period.out / ".stamps")
     t = time.perf_counter()
     if plan.todo:
         from .render import load_template
