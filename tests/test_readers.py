@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import os
+import re
+import zipfile
 
 import openpyxl
 import pandas as pd
 import pyreadstat
 import pytest
 
+from tevredenheidsrapport import readers
 from tevredenheidsrapport.errors import DataError
 from tevredenheidsrapport.readers import (
     parse_number,
@@ -199,3 +204,148 @@ def test_to_numbers_marks_only_text_that_is_not_a_number():
     assert numbers.loc[[2, 3, 6]].tolist() == [8.0, 8.5, 7.25]
     assert math.isnan(numbers.loc[4]) and math.isnan(numbers.loc[5])
     assert invalid[invalid].index.tolist() == [5]
+
+
+# --------------------------------------------------------------------------- hostile files
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs need POSIX")
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p, t: p.symlink_to(t), "symbolische koppeling, die niet gevolgd wordt"),
+        (lambda p, t: os.mkfifo(p), "bestand is een named pipe (FIFO)"),
+        (lambda p, t: p.symlink_to("/dev/zero"), "symbolische koppeling, die niet gevolgd wordt"),
+        (lambda p, t: p.mkdir(), "pad is een map, geen bestand"),
+    ],
+    ids=["link", "fifo", "link-dev-zero", "directory"],
+)
+def test_only_regular_files_are_read(tmp_path, make, message):
+    """A link is never followed (it may point anywhere); a FIFO or device is never opened."""
+    target = tmp_path / "elders.csv"
+    _write(target, "geheim:x:0:0\n")
+    path = tmp_path / "t.csv"
+    make(path, target)
+    with pytest.raises(DataError) as err:
+        read_table(path)
+    [problem] = err.value.problems
+    assert problem.file == str(path) and problem.message.startswith(message)
+    assert "geheim" not in str(problem)
+
+
+def _xlsx(path, rows: int = 3) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(["id", "cijfer", "code"])
+    for i in range(rows):
+        book.active.append([f"a{i}", 8, 1])
+    book.save(path)
+
+
+def _set_dimension(path, ref: str) -> None:
+    """Rewrite the declared size of the first sheet of the Excel file ``path``."""
+    with zipfile.ZipFile(path) as old:
+        parts = {info.filename: old.read(info) for info in old.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    parts["xl/worksheets/sheet1.xml"] = re.sub(
+        rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), sheet
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for name, data in parts.items():
+            new.writestr(name, data)
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "message"),
+    [
+        ("MAX_UNPACKED_BYTES", 2000, "Excel-bestand is uitgepakt te groot"),
+        ("MAX_PARTS", 3, "Excel-bestand wordt niet gelezen: het zip-archief heeft"),
+        ("MAX_PART_BYTES", 500, "Excel-bestand wordt niet gelezen: onderdeel xl/"),
+        ("MAX_CELLS", 11, "eerste werkblad is te groot (volgens zijn afmetingen A1:C4: 4 rijen"),
+        ("MAX_ROWS", 2, "eerste werkblad is te groot (volgens zijn afmetingen A1:C4"),
+    ],
+)
+def test_xlsx_is_checked_before_openpyxl_unpacks_it(tmp_path, monkeypatch, limit, value, message):
+    """The archive's directory and the sheet's declared size, against lowered limits."""
+    path = tmp_path / "t.xlsx"
+    _xlsx(path)
+    monkeypatch.setattr(readers, limit, value)
+    with pytest.raises(DataError) as err:
+        read_table(path)
+    [problem] = err.value.problems
+    assert problem.file == str(path) and message in problem.message
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "row", "message"),
+    [
+        ("MAX_CELLS", 8, 3, "eerste werkblad is te groot (meer dan 8 cellen tot en met rij 3)"),
+        ("MAX_ROWS", 2, 4, "bestand heeft te veel rijen"),
+    ],
+)
+def test_xlsx_that_declares_less_than_it_holds_is_stopped_while_reading(
+    tmp_path, monkeypatch, limit, value, row, message
+):
+    path = tmp_path / "t.xlsx"
+    _xlsx(path)
+    _set_dimension(path, "A1")  # writers that store a wrong (small) size exist
+    monkeypatch.setattr(readers, limit, value)
+    with pytest.raises(DataError) as err:
+        read_table(path)
+    [problem] = err.value.problems
+    assert (problem.row, problem.message) == (row, message)
+
+
+def test_xlsx_within_the_limits_reads_as_before(tmp_path):
+    path = tmp_path / "t.xlsx"
+    _xlsx(path, rows=2)
+    _set_dimension(path, "A1:C3")
+    assert read_table(path).to_dict("list") == {
+        "id": ["a0", "a1"],
+        "cijfer": ["8", "8"],
+        "code": ["1", "1"],
+    }
+
+
+def test_parquet_columns_for_numbers_are_checked_once_per_column(tmp_path):
+    """Booleans for a grade and dates for a code: one problem each, naming the type; a 0/1
+    column may hold booleans, text and dictionary-encoded numbers stay fine."""
+    path = tmp_path / "t.parquet"
+    pd.DataFrame(
+        {
+            "id": ["a1", "a2"],
+            "cijfer": [True, False],
+            "code": [dt.date(2025, 1, 1), dt.date(2025, 1, 2)],
+            "gekozen": [True, False],
+            "tekst": ["8", "7,5"],
+            "schaal": pd.Categorical([1, 2]),
+        }
+    ).to_parquet(path)
+    numbers = {"cijfer": False, "code": False, "gekozen": True, "tekst": False, "schaal": False}
+    with pytest.raises(DataError) as err:
+        read_table(path, numbers)
+    assert [(p.column, p.message, p.expected) for p in err.value.problems] == [
+        (
+            "cijfer",
+            "kolom bevat waar/onwaar-waarden (Parquet-type bool) in plaats van getallen",
+            "getallen (de codes of cijfers uit het codeboek)",
+        ),
+        (
+            "code",
+            "kolom bevat datums of tijden (Parquet-type date32[day]) in plaats van getallen",
+            "getallen (de codes of cijfers uit het codeboek)",
+        ),
+    ]
+    assert "verwacht: getallen" in str(err.value.problems[0])
+    del numbers["cijfer"], numbers["code"]
+    frame = read_table(path, numbers)
+    assert frame["gekozen"].tolist() == ["1", "0"] and frame["schaal"].tolist() == ["1", "2"]
+
+
+def test_parquet_that_unpacks_too_big_is_refused_from_its_footer(tmp_path, monkeypatch):
+    path = tmp_path / "t.parquet"
+    pd.DataFrame({"id": [f"a{i}" for i in range(1000)]}).to_parquet(path)
+    monkeypatch.setattr(readers, "MAX_UNPACKED_BYTES", 100)
+    with pytest.raises(DataError) as err:
+        read_table(path)
+    [problem] = err.value.problems
+    assert problem.message.startswith("Parquet-bestand is uitgepakt te groot")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import checks, fmt, labels
+from . import checks, fmt, labels, yamlsafe
 from .codebook import Codebook, LineLoader, line_of, load_codebook
 from .errors import CodebookError, DataError, Problem
+from .items import MultiItem
 from .readers import ValueLabels, read_table_with_labels, to_numbers
 
 PERIOD_FILE = "period.yaml"
@@ -85,13 +87,16 @@ class Dataset:
 
 def find_periods(path: str | Path) -> list[Path]:
     """The period directories under ``path``: ``[path]`` itself when it holds a period.yaml,
-    else its subdirectories that do, sorted by name (empty when there are none)."""
+    else its subdirectories that do, sorted by name (empty when there are none).
+
+    A period.yaml that is no regular file (a link, a FIFO) still marks a period, so that
+    loading it says what is wrong with it instead of finding no period at all."""
     path = Path(path)
-    if (path / PERIOD_FILE).is_file():
+    if os.path.lexists(path / PERIOD_FILE):
         return [path]
     if not path.is_dir():
         return []
-    return sorted(p for p in path.iterdir() if p.is_dir() and (p / PERIOD_FILE).is_file())
+    return sorted(p for p in path.iterdir() if p.is_dir() and os.path.lexists(p / PERIOD_FILE))
 
 
 def load_all(path: str | Path) -> dict[str, Dataset]:
@@ -154,10 +159,11 @@ def load_period(path: str | Path) -> Dataset:
       answered that the person was asked) and ``cijfer`` (the grade when ingevuld, else NaN).
     """
     directory = Path(path)
+    refused = _special_files(directory)
     problems: list[Problem] = []
     meta = _read_meta(directory, problems)
     if meta is None:
-        raise DataError(problems)
+        raise DataError(_with_refused(refused, problems))
     books = _load_codebooks(meta, problems)
     sources: dict[str, tuple[str, Path]] | None = meta["questionnaires"]
     by_questionnaire = None
@@ -187,8 +193,8 @@ def load_period(path: str | Path) -> Dataset:
 
     responses = _read_responses(sources or {}, books, sample_q, problems)
 
-    if problems:
-        raise DataError(problems)
+    if problems or refused:
+        raise DataError(_with_refused(refused, problems))
     # Without problems every field and file was there; these only narrow the types.
     assert providers is not None and sample is not None and sources is not None
 
@@ -232,15 +238,19 @@ class _Table:
     labels: ValueLabels
 
 
-def _read(path: Path, problems: list[Problem]) -> _Table | None:
-    """Read one table; on failure add the reader's problems and return None."""
-    if not path.is_file():
+def _read(
+    path: Path, problems: list[Problem], numbers: Mapping[str, bool] | None = None
+) -> _Table | None:
+    """Read one table; on failure add the reader's problems and return None.
+
+    ``numbers``: the columns that must hold numbers (see :func:`readers.read_table`)."""
+    if not os.path.lexists(path):  # a link or FIFO exists: the reader says what it is
         problems.append(
             Problem(str(path), "bestand bestaat niet", expected="het bestand uit period.yaml")
         )
         return None
     try:
-        frame, value_labels = read_table_with_labels(path)
+        frame, value_labels = read_table_with_labels(path, numbers)
     except DataError as exc:
         problems.extend(exc.problems)
         return None
@@ -256,7 +266,7 @@ def _read_responses(
     """Read and check every response file; questionnaire -> table (failed ones left out)."""
     responses: dict[str, _Table] = {}
     for name, (cb_id, resp_path) in sources.items():
-        if not resp_path.exists():
+        if not os.path.lexists(resp_path):
             # A questionnaire nobody in the sample got needs no file (e.g. no inburgeren clients).
             users = int(sample_q.eq(name).sum()) if sample_q is not None else 0
             if users:
@@ -270,8 +280,8 @@ def _read_responses(
                     )
                 )
             continue
-        table = _read(resp_path, problems)
         codebook = books.get(cb_id)
+        table = _read(resp_path, problems, _number_columns(codebook))
         if table is None or codebook is None:
             continue
         problems += checks.check_responses(table.frame, table.file, codebook, name, sample_q)
@@ -308,13 +318,14 @@ def _read_meta(directory: Path, problems: list[Problem]) -> dict | None:
 def _load_period_yaml(file: Path, problems: list[Problem]) -> Mapping | None:
     """The mapping in ``period.yaml``; None (with a problem) when there is none to read."""
     where = str(file)
-    if not file.is_file():
+    if not os.path.lexists(file):  # a link or FIFO exists: load_file says what it is
         problems.append(
             Problem(where, "period.yaml ontbreekt", expected="een beschrijving van de meetperiode")
         )
         return None
     try:
-        raw = yaml.load(file.read_text(encoding="utf-8"), Loader=_PeriodLoader)
+        # Regular file, size cap, no alias bombs or duplicate keys (yamlsafe).
+        raw = yamlsafe.load_file(file, _PeriodLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -520,7 +531,7 @@ def _load_codebooks(meta: dict, problems: list[Problem]) -> dict[str, Codebook]:
         if cb_id in books or cb_id in failed:
             continue
         file = directory / f"{cb_id}.yaml"
-        if not file.is_file():
+        if not os.path.lexists(file):  # a link or FIFO exists: load_codebook says what it is
             failed.add(cb_id)
             problems.append(
                 Problem(
@@ -539,6 +550,58 @@ def _load_codebooks(meta: dict, problems: list[Problem]) -> dict[str, Codebook]:
             failed.add(cb_id)
             problems.extend(exc.problems)
     return books
+
+
+def _special_files(directory: Path) -> list[Problem]:
+    """Every symbolic link and every file that is not a regular file (a FIFO, a device, a
+    socket) in the period folder, each as a problem, in the order of their paths.
+
+    None of them is read: a link may point at any file of the machine (whose lines a
+    problem would quote), a FIFO blocks its reader and a device such as /dev/zero never
+    ends. Hidden entries are skipped, as the batch's hashing skips them: nothing reads them.
+    """
+    problems: list[Problem] = []
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
+        for name in sorted([*dirnames, *filenames]):
+            if name.startswith("."):
+                continue
+            path = os.path.join(dirpath, name)
+            try:
+                mode = os.lstat(path).st_mode
+            except OSError:
+                continue
+            refused = None if stat.S_ISDIR(mode) else yamlsafe.kind_problem(mode)
+            if refused:
+                problems.append(Problem(path, refused[0], expected=refused[1]))
+    return problems
+
+
+def _with_refused(refused: list[Problem], problems: list[Problem]) -> list[Problem]:
+    """The refused files first, then every other problem except those about the same files
+    (their reader refused them again: one problem per file) or about files under a refused
+    link to a folder (their lines may come from anywhere)."""
+    names = tuple(os.path.normpath(p.file) for p in refused)
+    under = tuple(name + os.sep for name in names)
+
+    def kept(problem: Problem) -> bool:
+        file = os.path.normpath(problem.file)
+        return file not in names and not file.startswith(under)
+
+    return refused + [p for p in problems if kept(p)]
+
+
+def _number_columns(codebook: Codebook | None) -> dict[str, bool]:
+    """The columns of a response file that hold numbers (codes and grades), each with
+    whether booleans are fine there too (the 0/1 columns of a multiple-choice item)."""
+    if codebook is None:
+        return {}
+    return {
+        column: isinstance(item.kind, MultiItem)
+        for item in codebook.items
+        if item.kind.coded
+        for column in item.columns()
+    }
 
 
 def _join(directory: Path, relative: str) -> Path:

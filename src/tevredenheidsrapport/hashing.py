@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from . import yamlsafe
 from .config import PACKAGE_DIR
 from .fsutil import atomic_write
 
@@ -61,7 +63,9 @@ def files_digest(paths: Iterable[Path], root: Path) -> str:
     entries = sorted({(_relative(p, root), Path(p)) for p in paths})
     for name, path in entries:
         try:
-            content = file_digest(path)
+            mode = os.stat(path).st_mode
+            # A FIFO would block and /dev/zero never end; loading the data refuses them.
+            content = file_digest(path) if stat.S_ISREG(mode) else f"not-a-file:{mode:o}"
         except OSError as exc:
             content = f"unreadable:{type(exc).__name__}"
         h.update(f"{name}\0{content}\n".encode("utf-8", "surrogatepass"))
@@ -115,9 +119,8 @@ def scan_period(directory: str | Path) -> PeriodInputs:
     files = _walk(directory)
     period_id = None
     try:
-        raw = yaml.load(
-            (directory / PERIOD_FILE).read_text(encoding="utf-8"), Loader=yaml.BaseLoader
-        )
+        # Regular file, size cap, no alias bombs (yamlsafe); loading the data says what is wrong.
+        raw = yamlsafe.load_file(directory / PERIOD_FILE, yaml.BaseLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         raw = None
     if isinstance(raw, Mapping):

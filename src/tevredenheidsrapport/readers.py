@@ -6,11 +6,16 @@ row 1, so the first data row is row 2). Interpreting the text (numbers, codes, d
 to :mod:`validate` and :mod:`dataset`, so a value that does not fit can be reported exactly as
 it was delivered. The extension decides the reader.
 
-What no reader lets through, each as one problem naming the place: a file over
-:data:`MAX_BYTES` or :data:`MAX_ROWS`, a text file in another encoding than UTF-8 or
-Windows-1252 (or mixing the two), text garbled by a double conversion (``BÃ¨ta`` for
-``Bèta``), a stray byte-order mark inside the data, a title row above the header, and rows
-whose delimiter differs from the header's.
+What no reader lets through, each as one problem naming the place: anything but a regular
+file (a symbolic link, a FIFO, a device such as ``/dev/zero``: checked before it is opened,
+see :func:`yamlsafe.open_regular`), a file over :data:`MAX_BYTES` or :data:`MAX_ROWS`, an
+Excel file that unpacks to more than :data:`MAX_UNPACKED_BYTES` or :data:`MAX_RATIO` times
+its packed size (a zip bomb) or whose first sheet declares more rows or cells than allowed
+(checked before openpyxl reads it), a Parquet column of another type (booleans, dates) where
+the caller expects numbers, a text file in another encoding than UTF-8 or Windows-1252 (or
+mixing the two), text garbled by a double conversion (``BÃ¨ta`` for ``Bèta``), a stray
+byte-order mark inside the data, a title row above the header, and rows whose delimiter
+differs from the header's.
 """
 
 from __future__ import annotations
@@ -19,16 +24,20 @@ import csv
 import datetime as dt
 import io
 import math
+import os
 import re
+import struct
+import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from .errors import DataError, Problem
+from .yamlsafe import RefusedFile, open_regular, thousands
 
 #: Extensions we can read, and the name of the format in messages.
 FORMATS: Mapping[str, str] = MappingProxyType(
@@ -52,6 +61,21 @@ MAX_BYTES = 200 * 1024 * 1024
 MAX_ROWS = 1_000_000
 #: Row problems reported per file by the reader before one summary line (as in validate).
 MAX_ROW_PROBLEMS = 20
+#: Most cells (rows x columns) of one Excel sheet or Parquet file. openpyxl reads about
+#: 35.000 cells a second on a small machine, so this is minutes of reading already; a
+#: questionnaire of 200 columns for 100.000 respondents fits.
+MAX_CELLS = 20_000_000
+#: Most bytes an Excel file (a zip archive) may unpack to, all parts together; and most
+#: bytes a Parquet file's column data may take uncompressed.
+MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
+#: Most bytes any part of an Excel file other than a worksheet (shared strings, styles) may
+#: unpack to: openpyxl keeps those in memory whole.
+MAX_PART_BYTES = 100 * 1024 * 1024
+#: Largest ratio of unpacked to packed size of one part (over 1 MB unpacked) of an Excel
+#: file. Worksheets written by Excel or openpyxl pack 10 to 15 times; a zip bomb about 1000.
+MAX_RATIO = 100
+#: Most parts (files) in an Excel zip archive; a workbook has a few dozen.
+MAX_PARTS = 10_000
 
 # A number as people type it: optional sign, digits, optionally a decimal comma or point.
 # Thousands separators are deliberately not accepted: grades and codes never need them, and
@@ -85,19 +109,34 @@ _BINARY_SIGNATURES = MappingProxyType(
     }
 )
 _Frame = TypeVar("_Frame", pd.Series, pd.DataFrame)
+# The parts of an Excel file looked at before openpyxl reads it (see _check_xlsx).
+_DIMENSION = re.compile(
+    r"<(?:\w+:)?dimension\b[^>]*\bref=[\"']([A-Za-z]*\d*(?::[A-Za-z]*\d*)?)[\"']"
+)
+_SHEET = re.compile(r"<(?:\w+:)?sheet\b[^>]*>")
+_RELATION = re.compile(r"<(?:\w+:)?Relationship\b[^>]*>")
+_ATTRIBUTE = re.compile(r"([\w:]+)=[\"']([^\"']*)[\"']")
+_ATTRIBUTE_ID = re.compile(r"\br:id=[\"']([^\"']*)[\"']")
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def read_table(path: str | Path, numbers: Mapping[str, bool] | None = None) -> pd.DataFrame:
     """Return the first table in ``path`` with every cell as text (``None`` when empty).
 
     The index holds spreadsheet row numbers (header = row 1). Raises :class:`DataError` when
-    the extension is unknown or the file is empty or cannot be read.
+    the extension is unknown, the path is no regular file (or a symbolic link), or the file
+    is empty, too big or cannot be read.
+
+    ``numbers`` names the columns that must hold numbers (codes, grades), each with whether
+    booleans are fine there too (a 0/1 column): a typed file (Parquet) with another type in
+    such a column is refused with one problem per column instead of one per row.
     """
-    frame, _ = read_table_with_labels(path)
+    frame, _ = read_table_with_labels(path, numbers)
     return frame
 
 
-def read_table_with_labels(path: str | Path) -> tuple[pd.DataFrame, ValueLabels]:
+def read_table_with_labels(
+    path: str | Path, numbers: Mapping[str, bool] | None = None
+) -> tuple[pd.DataFrame, ValueLabels]:
     """Like :func:`read_table`, plus the value labels stored in the file (SPSS only, else empty).
 
     In an SPSS file the cells hold codes; a text column whose cells are labels is translated
@@ -117,11 +156,23 @@ def read_table_with_labels(path: str | Path) -> tuple[pd.DataFrame, ValueLabels]
             ]
         )
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise DataError(
-            [Problem(str(path), f"bestand niet te openen: {exc.strerror or exc}")]
-        ) from exc
+        # Checked before anything reads it: a FIFO or /dev/zero would never end, and a
+        # symbolic link may point at any file on the machine, whose lines a problem quotes.
+        fh = open_regular(path)
+    except RefusedFile as exc:
+        reason = exc.reason
+        if isinstance(exc.__cause__, OSError):
+            reason = f"bestand niet te openen: {reason}"
+        raise DataError([Problem(str(path), reason, expected=exc.expected)]) from None
+    with fh:
+        return _read_open(path, fmt, fh, numbers or {})
+
+
+def _read_open(
+    path: Path, fmt: str, fh: BinaryIO, numbers: Mapping[str, bool]
+) -> tuple[pd.DataFrame, ValueLabels]:
+    """Read the regular file ``path``, open as ``fh``, in the format ``fmt``."""
+    size = os.fstat(fh.fileno()).st_size
     if size == 0:
         raise DataError([Problem(str(path), "bestand is leeg (0 bytes)")])
     if size > MAX_BYTES:
@@ -139,13 +190,13 @@ def read_table_with_labels(path: str | Path) -> tuple[pd.DataFrame, ValueLabels]
     labels: ValueLabels = {}
     try:
         if fmt == "CSV":
-            frame = _read_csv(path)
+            frame = _read_csv(str(path), fh.read(MAX_BYTES + 1))
         elif fmt == "Excel":
-            frame = _read_xlsx(path)
+            frame = _read_xlsx(str(path), fh, size)
         elif fmt == "SPSS":
             frame, labels = _read_sav(path)
         else:
-            frame = _read_parquet(path)
+            frame = _read_parquet(str(path), fh, numbers)
     except DataError:
         raise
     except Exception as exc:  # noqa: BLE001 - each parser library raises its own error types
@@ -186,10 +237,9 @@ def to_numbers(values: _Frame) -> tuple[_Frame, _Frame]:
 # --------------------------------------------------------------------------- readers
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV file: detect the encoding and the delimiter, keep every cell as text."""
-    file = str(path)
-    raw = path.read_bytes()
+def _read_csv(file: str, raw: bytes) -> pd.DataFrame:
+    """Read a CSV file (its bytes ``raw``): detect the encoding and the delimiter, keep every
+    cell as text."""
     text = _decode(raw, file)
     delimiter = _delimiter(text, file)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -409,13 +459,18 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.0f} MB"
 
 
-def _read_xlsx(path: Path) -> pd.DataFrame:
-    """Read the first worksheet of an Excel file; numbers become the text Excel shows."""
+def _read_xlsx(file: str, fh: BinaryIO, size: int) -> pd.DataFrame:
+    """Read the first worksheet of an Excel file; numbers become the text Excel shows.
+
+    The archive is checked first (:func:`_check_xlsx`): openpyxl would otherwise unpack a
+    zip bomb for minutes, or until memory runs out.
+    """
     import openpyxl
     from openpyxl.utils import get_column_letter
 
-    file = str(path)
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    _check_xlsx(file, fh, size)
+    fh.seek(0)
+    book = openpyxl.load_workbook(fh, read_only=True, data_only=True)
     try:
         sheet = book.worksheets[0]
         # Some writers store a wrong sheet size; without this read-only mode would stop early.
@@ -423,7 +478,14 @@ def _read_xlsx(path: Path) -> pd.DataFrame:
         header: list[str] | None = None
         rows: list[list[str]] = []
         numbers: list[int] = []
+        cells_read = 0
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            # The declared size was checked; these catch a sheet that has more than it says.
+            if number > MAX_ROWS + 1:
+                raise DataError([_too_many_rows(file)])
+            cells_read += len(values)
+            if cells_read > MAX_CELLS:
+                raise DataError([_sheet_too_big(file, None, number, len(values))])
             cells = [_cell_text(v) for v in values]
             if header is None:
                 header = cells if number == 1 else []
@@ -483,13 +545,208 @@ def _read_sav(path: Path) -> tuple[pd.DataFrame, ValueLabels]:
     return frame, labels
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
-    """Read a Parquet file (after checking its row count in the footer)."""
+def _read_parquet(file: str, fh: BinaryIO, numbers: Mapping[str, bool]) -> pd.DataFrame:
+    """Read a Parquet file, after checking its footer: the row count, the size of its column
+    data once uncompressed, and the type of every column that must hold numbers."""
     import pyarrow.parquet as pq
 
-    if pq.ParquetFile(path).metadata.num_rows > MAX_ROWS:
-        raise DataError([_too_many_rows(str(path))])
-    return _from_typed(pd.read_parquet(path))
+    parquet = pq.ParquetFile(fh)
+    meta = parquet.metadata
+    if meta.num_rows > MAX_ROWS:
+        raise DataError([_too_many_rows(file)])
+    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if unpacked > MAX_UNPACKED_BYTES or meta.num_rows * meta.num_columns > MAX_CELLS:
+        raise DataError(
+            [
+                Problem(
+                    file,
+                    f"Parquet-bestand is uitgepakt te groot ({_megabytes(unpacked)}, "
+                    f"{meta.num_rows} rijen, {meta.num_columns} kolommen)",
+                    expected=f"hoogstens {_megabytes(MAX_UNPACKED_BYTES)} uitgepakt en "
+                    f"{thousands(MAX_CELLS)} cellen",
+                )
+            ]
+        )
+    problems = _type_problems(parquet.schema_arrow, file, numbers)
+    if problems:
+        raise DataError(problems)
+    return _from_typed(parquet.read().to_pandas())
+
+
+def _type_problems(schema, file: str, numbers: Mapping[str, bool]) -> list[Problem]:
+    """One problem per column of ``numbers`` whose Arrow type holds no numbers (in the
+    file's column order). Text is fine here: its cells are checked one by one later."""
+    import pyarrow as pa
+
+    problems: list[Problem] = []
+    for field in schema:
+        if field.name not in numbers:
+            continue
+        kind = field.type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if (
+            pa.types.is_integer(kind)
+            or pa.types.is_floating(kind)
+            or pa.types.is_decimal(kind)
+            or pa.types.is_null(kind)
+            or pa.types.is_string(kind)
+            or pa.types.is_large_string(kind)
+            or (pa.types.is_boolean(kind) and numbers[field.name])
+        ):
+            continue
+        if pa.types.is_boolean(kind):
+            what = "waar/onwaar-waarden"
+        elif pa.types.is_temporal(kind):
+            what = "datums of tijden"
+        elif pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+            what = "binaire gegevens"
+        else:
+            what = "samengestelde waarden"
+        problems.append(
+            Problem(
+                file,
+                f"kolom bevat {what} (Parquet-type {kind}) in plaats van getallen",
+                column=field.name,
+                expected="getallen (de codes of cijfers uit het codeboek)"
+                + ("; 1 of 0, of waar/onwaar" if numbers[field.name] else ""),
+            )
+        )
+    return problems
+
+
+def _check_xlsx(file: str, fh: BinaryIO, size: int) -> None:
+    """Refuse an Excel file that would take minutes or gigabytes to read: a zip bomb (see
+    :func:`_archive_problem`) or a first sheet that declares more rows or cells than allowed.
+
+    Only the zip directory and the first bytes of a few parts are read. A file that is no
+    zip archive is left to openpyxl, which says so.
+    """
+    entries = _zip_entries(fh)
+    if entries is not None and entries > MAX_PARTS:
+        raise DataError([_zip_bomb(file, f"het zip-archief heeft {thousands(entries)} onderdelen")])
+    fh.seek(0)
+    try:
+        archive = zipfile.ZipFile(fh)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    with archive:
+        problem = _archive_problem(file, archive.infolist(), size)
+        if problem:
+            raise DataError([problem])
+        sheet = _first_sheet(archive)
+        head = _head(archive, sheet) if sheet else ""
+    found = _DIMENSION.search(head)
+    if found:
+        rows, columns = _dimension_size(found.group(1))
+        if rows > MAX_ROWS + 1 or rows * columns > MAX_CELLS:
+            raise DataError([_sheet_too_big(file, found.group(1), rows, columns)])
+
+
+def _archive_problem(file: str, parts: list[zipfile.ZipInfo], size: int) -> Problem | None:
+    """Why the parts of an Excel archive of ``size`` bytes are not unpacked, or None: they
+    unpack to more than MAX_UNPACKED_BYTES together, one packs more than MAX_RATIO times,
+    a part openpyxl keeps in memory whole is over MAX_PART_BYTES, or parts overlap."""
+    unpacked = sum(p.file_size for p in parts)
+    if unpacked > MAX_UNPACKED_BYTES:
+        return Problem(
+            file,
+            f"Excel-bestand is uitgepakt te groot ({_megabytes(unpacked)})",
+            value=f"{unpacked} bytes",
+            expected=f"hoogstens {_megabytes(MAX_UNPACKED_BYTES)} uitgepakt; "
+            "controleer of dit de juiste export is",
+        )
+    if sum(p.compress_size for p in parts) > size:
+        return _zip_bomb(file, "onderdelen van het zip-archief overlappen")
+    for part in parts:
+        packed = max(part.compress_size, 1)
+        if part.file_size > 1024 * 1024 and part.file_size > MAX_RATIO * packed:
+            return _zip_bomb(
+                file, f"onderdeel {part.filename} pakt {part.file_size // packed} keer uit"
+            )
+        if part.file_size > MAX_PART_BYTES and not part.filename.startswith("xl/worksheets/"):
+            return _zip_bomb(
+                file, f"onderdeel {part.filename} is uitgepakt {_megabytes(part.file_size)}"
+            )
+    return None
+
+
+def _head(archive: zipfile.ZipFile, name: str, size: int = 64 * 1024) -> str:
+    """The first ``size`` bytes of the part ``name`` as text ("" when it cannot be read)."""
+    try:
+        with archive.open(name) as stream:
+            return stream.read(size).decode("utf-8", errors="replace")
+    except (KeyError, OSError, zipfile.BadZipFile, ValueError, EOFError):
+        return ""
+
+
+def _zip_entries(fh: BinaryIO) -> int | None:
+    """The number of parts the zip archive in ``fh`` says it has, from its end record, so
+    that a directory of millions of parts is not read (None when there is no end record)."""
+    try:
+        record = zipfile._EndRecData(fh)  # noqa: SLF001 - the stdlib's own end-record reader
+    except (OSError, ValueError, struct.error, AttributeError):
+        return None
+    if not record:
+        return None
+    return int(record[zipfile._ECD_ENTRIES_TOTAL])  # noqa: SLF001
+
+
+def _first_sheet(archive: zipfile.ZipFile) -> str | None:
+    """The archive member of the first worksheet, as openpyxl finds it (workbook order)."""
+    names = set(archive.namelist())
+    workbook = _head(archive, "xl/workbook.xml", 1024 * 1024)
+    rels = _head(archive, "xl/_rels/workbook.xml.rels", 1024 * 1024)
+    first = _SHEET.search(workbook)
+    if first:
+        rel_id = _ATTRIBUTE_ID.search(first.group(0))
+        for relation in _RELATION.finditer(rels):
+            attributes = dict(_ATTRIBUTE.findall(relation.group(0)))
+            if rel_id and attributes.get("Id") == rel_id.group(1):
+                target = attributes.get("Target", "")
+                member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                member = os.path.normpath(member).replace(os.sep, "/")
+                if member in names:
+                    return member
+    return "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in names else None
+
+
+def _dimension_size(ref: str) -> tuple[int, int]:
+    """(last row, last column) of a sheet dimension such as ``A1:D120`` (or ``B3``)."""
+    last = ref.split(":")[-1]
+    letters = "".join(c for c in last if c.isalpha()).upper()
+    digits = "".join(c for c in last if c.isdigit())
+    column = 0
+    for letter in letters:
+        column = column * 26 + (ord(letter) - ord("A") + 1)
+    return (int(digits) if digits else 1), max(column, 1)
+
+
+def _sheet_too_big(file: str, ref: str | None, rows: int, columns: int) -> Problem:
+    """The first sheet is over the limits: as its dimension ``ref`` declares (``rows`` by
+    ``columns``), or, without ``ref``, found while reading up to row ``rows``."""
+    if ref:
+        size = (
+            f"volgens zijn afmetingen {ref}: {thousands(rows)} rijen, {thousands(columns)} kolommen"
+        )
+    else:
+        size = f"meer dan {thousands(MAX_CELLS)} cellen tot en met rij {thousands(rows)}"
+    return Problem(
+        file,
+        f"eerste werkblad is te groot ({size})",
+        row=None if ref else rows,
+        value=ref,
+        expected=f"hoogstens {thousands(MAX_ROWS)} rijen en {thousands(MAX_CELLS)} cellen",
+    )
+
+
+def _zip_bomb(file: str, what: str) -> Problem:
+    return Problem(
+        file,
+        f"Excel-bestand wordt niet gelezen: {what} (een zipbom?)",
+        expected=f"een gewone Excel-export (hoogstens {MAX_RATIO} keer ingepakt, "
+        f"{_megabytes(MAX_UNPACKED_BYTES)} uitgepakt)",
+    )
 
 
 # --------------------------------------------------------------------------- helpers
