@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from test_privacy import leaks, output_text
 
-from tevredenheidsrapport import render
+from tevredenheidsrapport import labels, render
 from tevredenheidsrapport.batch import render_batch
 from tevredenheidsrapport.dataset import load_period
 
@@ -110,7 +110,10 @@ def test_nothing_rests_on_fewer_answers_than_the_threshold(batch, demo_data, set
                         .eq("client" if row["kind"] == "totaal" else "opdrachtgever")
                         .sum()
                     )
-                assert (row["rapportcijfer"] is None) == (n < k), (pid, row, n)
+                if n < k:
+                    assert row["rapportcijfer"] is None, (pid, row, n)
+                elif row["rapportcijfer"] is None:  # hidden beside another (secondary)
+                    assert row["rapportcijfer_weggelaten"] == labels.RECORD_DERIVABLE, row
             for entry in sidecar["figures"] + sidecar["cover"]:
                 assert entry.get("n") is None or entry["n"] >= k, (pid, entry)
             html = (batch / period / f"{sidecar_path.stem}.html").read_text(encoding="utf-8")
@@ -140,3 +143,19 @@ def test_batch_and_single_render_give_identical_bytes(
         assert (
             single.outputs[kind].read_bytes() == (batch / period / f"{pid}.{kind}").read_bytes()
         ), kind
+
+
+#: How a count below the threshold would read: "n=2", "n = 1", "(n=2)", "1 antwoord",
+#: "2 antwoorden", "2 cijfers" (the default threshold is 3).
+SMALL_COUNT = re.compile(r"\bn\s*=\s*[12]\b|\b[12]\s+(antwoord|antwoorden|cijfers?|respondenten)\b")
+
+
+def test_no_output_counts_below_the_threshold(batch):
+    """Notes, alt texts, captions, the sidecar and the overview say "minder dan 3", never 1 or 2."""
+    files = outputs(batch, ".html", ".json", ".csv", ".pdf")
+    assert len(files) > 100
+    found = []
+    for path in files:
+        for m in SMALL_COUNT.finditer(output_text(path)):
+            found.append((path.name, m.group(0)))
+    assert not found, found[:10]

@@ -15,17 +15,39 @@ from types import MappingProxyType
 import pandas as pd
 
 from . import figures, fmt, labels, metrics
-from .blocks import Blocks, Heading, Note, OpenAnswers, Paragraph, Summary
+from .blocks import Blocks, Heading, Note, OpenAnswers, Paragraph, Summary, Suppressed
 from .codebook import Codebook, Item, Section
 from .content import BuildContext, cover_figure
 
 
+def present(bench: pd.DataFrame | None) -> bool:
+    """Whether a benchmark may be shown: it has answers and its values were not withheld
+    (:meth:`.survey.Survey.benchmark_allowed`)."""
+    if bench is None or bench.empty:
+        return False
+    if "n" in bench.columns and not (bench["n"].fillna(0) > 0).any():
+        return False
+    values = [c for c in ("percent", "mean") if c in bench.columns]
+    return not values or bool(bench[values[0]].notna().any())
+
+
 def pair(ctx: BuildContext, own: pd.DataFrame, bench: pd.DataFrame) -> pd.DataFrame:
-    """Provider and benchmark frames stacked with their group labels."""
-    return pd.concat(
-        [own.assign(group=ctx.facts.name), bench.assign(group=labels.ALLE_DEELNEMERS)],
-        ignore_index=True,
-    )
+    """Provider and benchmark frames stacked with their group labels; the provider alone
+    when the benchmark may not be shown."""
+    parts = [own.assign(group=ctx.facts.name)]
+    if present(bench):
+        parts.append(bench.assign(group=labels.ALLE_DEELNEMERS))
+    return pd.concat(parts, ignore_index=True)
+
+
+def bench_n(bench: pd.DataFrame) -> int | None:
+    """The n of a benchmark for the sidecar, None when it is not shown."""
+    return int(bench["n"].max()) if present(bench) else None
+
+
+def withheld(bench: pd.DataFrame) -> Note | None:
+    """The note under a figure whose benchmark is not shown."""
+    return None if present(bench) else Note((labels.FIGURE_BENCHMARK_WITHHELD,))
 
 
 # ---- chapter 2 and 3: grades ----------------------------------------------------------------
@@ -43,16 +65,27 @@ def invitation_flow(ctx: BuildContext) -> Blocks:
 
 
 def grade_means(ctx: BuildContext) -> Blocks:
-    """Mean client grade, Totaal and per service, against all providers."""
-    title, k = labels.TITLES["grade_means"], ctx.min_answers
+    """Mean client grade, Totaal and per service, against all providers.
+
+    Means that the grade table hides (too few grades, or derivable from the others: see
+    :mod:`.privacy`) are hidden here too, with a note for the second kind."""
+    title, disclosure = labels.TITLES["grade_means"], ctx.facts.disclosure
     own = metrics.means_by_service(ctx.facts.persons)
     n_total = int(own.loc[own["label"] == labels.TOTAAL, "n"].iloc[0])
-    if n_total < k:
+    is_total = own["label"] == labels.TOTAAL
+    shown = own["dienst"].map(lambda d: pd.isna(d) or disclosure.shown(int(d))).astype(bool)
+    shown[is_total] = disclosure.total_shown
+    if n_total < ctx.min_answers or not shown.any():
+        derivable = n_total >= ctx.min_answers
         return ctx.blocks(
-            [ctx.suppress("figure", "cijfer-gemiddeld", title, n_total, f"n={n_total}", "cijfer")]
+            [
+                ctx.suppress(
+                    "figure", "cijfer-gemiddeld", title, n_total, "cijfer", derivable=derivable
+                )
+            ]
         )
     bench = ctx.facts.survey.benchmark_means
-    own = own.assign(mean=own["mean"].where(own["n"] >= k))
+    own = own.assign(mean=own["mean"].where(shown))
     keep = own["label"]
     bench = bench[bench["label"].isin(keep)].set_index("label").reindex(keep).reset_index()
     frame = pair(ctx, own, bench)[["label", "group", "mean", "n"]]
@@ -64,20 +97,27 @@ def grade_means(ctx: BuildContext) -> Blocks:
         frame,
         figures.alt_text("means", frame),
         n=n_total,
-        n_bench=int(bench["n"].iloc[0]),
+        n_bench=bench_n(bench),
         item="cijfer",
     )
-    return ctx.blocks([fig])
+    notes = []
+    if disclosure.secondary or not disclosure.total_shown:
+        notes.append(Note((labels.FIGURE_SECONDARY_NOTE.format(k=ctx.min_answers),)))
+    if bench["mean"].isna().any():
+        notes.append(Note((labels.FIGURE_BENCHMARK_WITHHELD,)))
+    return ctx.blocks([fig, *notes])
 
 
 def grade_distribution(ctx: BuildContext) -> Blocks:
-    """Distribution of client grades 1-10, % of the provider's respondents."""
+    """Distribution of client grades 1-10, % of the provider's respondents; withheld when it
+    would give away a hidden mean (:mod:`.privacy`)."""
     title = labels.TITLES["grade_distribution"]
     own = metrics.grade_distribution(metrics.completed_grades(ctx.facts.persons)["cijfer"])
     n = int(own["n"].iloc[0])
-    if n < ctx.min_answers:
+    if n < ctx.min_answers or not ctx.facts.disclosure.distribution_shown:
+        derivable = n >= ctx.min_answers
         return ctx.blocks(
-            [ctx.suppress("figure", "cijfer-verdeling", title, n, f"n={n}", "cijfer")]
+            [ctx.suppress("figure", "cijfer-verdeling", title, n, "cijfer", derivable=derivable)]
         )
     bench = ctx.facts.survey.benchmark_grade_distribution
     frame = pair(ctx, own, bench)[["grade", "group", "percent", "n"]]
@@ -88,10 +128,10 @@ def grade_distribution(ctx: BuildContext) -> Blocks:
         frame,
         figures.alt_text("grade_distribution", frame),
         n=n,
-        n_bench=int(bench["n"].iloc[0]),
+        n_bench=bench_n(bench),
         item="cijfer",
     )
-    return ctx.blocks([fig])
+    return ctx.blocks([fig, withheld(bench)])
 
 
 def recommend(ctx: BuildContext, group: str = labels.GROUP_CLIENT) -> Blocks:
@@ -106,7 +146,7 @@ def recommend(ctx: BuildContext, group: str = labels.GROUP_CLIENT) -> Blocks:
     if n == 0:
         return ctx.blocks([])
     if n < ctx.min_answers:
-        return ctx.blocks([ctx.suppress("figure", ident, title, n, f"n={n}", item.id)])
+        return ctx.blocks([ctx.suppress("figure", ident, title, n, item.id)])
     frame = pair(ctx, d_own, d_bench)[["option", "group", "percent", "n"]]
     fig = ctx.figure(
         ident,
@@ -115,31 +155,32 @@ def recommend(ctx: BuildContext, group: str = labels.GROUP_CLIENT) -> Blocks:
         frame,
         figures.alt_text("single", frame),
         n=n,
-        n_bench=int(d_bench["n"].iloc[0]),
+        n_bench=bench_n(d_bench),
         item=item.id,
     )
-    return ctx.blocks([fig])
+    return ctx.blocks([fig, withheld(d_bench)])
 
 
 def opdrachtgever_grades(ctx: BuildContext) -> Blocks:
     """Mean grade and rounded grade distribution of opdrachtgevers against all providers."""
     g = labels.GROUP_OPDRACHTGEVER
     done = metrics.completed_grades(ctx.facts.persons, g)["cijfer"]
-    allg = metrics.completed_grades(ctx.facts.survey.dataset.persons, g)["cijfer"]
+    allg = ctx.facts.survey.benchmark_opdrachtgever_grades
     n, nb = int(done.size), int(allg.size)
     title = labels.TITLES["grade_means_opdr"]
     if n < ctx.min_answers:
-        return ctx.blocks(
-            [ctx.suppress("figure", "opdrachtgevers-cijfer", title, n, f"n={n}", "cijfer")]
-        )
-    means = pd.DataFrame(
-        [
-            {"label": labels.TOTAAL_OPDRACHTGEVERS, "group": ctx.facts.name, "n": n}
-            | {"mean": metrics.mean_grade(done)},
+        return ctx.blocks([ctx.suppress("figure", "opdrachtgevers-cijfer", title, n, "cijfer")])
+    rows = [
+        {"label": labels.TOTAAL_OPDRACHTGEVERS, "group": ctx.facts.name, "n": n}
+        | {"mean": metrics.mean_grade(done)}
+    ]
+    if nb:
+        rows.append(
             {"label": labels.TOTAAL_OPDRACHTGEVERS, "group": labels.ALLE_DEELNEMERS, "n": nb}
-            | {"mean": metrics.mean_grade(allg)},
-        ]
-    )[["label", "group", "mean", "n"]]
+            | {"mean": metrics.mean_grade(allg)}
+        )
+    means = pd.DataFrame(rows)[["label", "group", "mean", "n"]]
+    nb = nb or None
     fig1 = ctx.figure(
         "opdrachtgevers-cijfer",
         title,
@@ -162,7 +203,8 @@ def opdrachtgever_grades(ctx: BuildContext) -> Blocks:
         n_bench=nb,
         item="cijfer",
     )
-    return ctx.blocks([fig1, Paragraph(labels.NOTE_ROUNDED), fig2])
+    note = None if nb else Note((labels.FIGURE_BENCHMARK_WITHHELD,))
+    return ctx.blocks([fig1, note, Paragraph(labels.NOTE_ROUNDED), fig2])
 
 
 # ---- questionnaire items --------------------------------------------------------------------
@@ -180,26 +222,48 @@ def item_figure(
         return ctx.blocks([])
     ident = f"{codebook.questionnaire}-{item.id}"
     d_own, d_bench = kind.distribution(item, own), kind.distribution(item, bench)
+    if getattr(item, "background", False):
+        withheld_block = _group_disclosure(ctx, item, ident, d_own)
+        if withheld_block is not None:
+            return ctx.blocks([withheld_block])
     build = FIGURE_KINDS[figure_kind]
     built = build(ctx, item, ident, ctx.plain(item.text), d_own, d_bench)
     return ctx.blocks([built, open_answers(ctx, item, own)])
 
 
+def _group_disclosure(ctx: BuildContext, item: Item, ident: str, d_own: pd.DataFrame):
+    """The block that withholds a background item (gender, education, benefit), or None.
+
+    Such a figure says something about a group of people rather than about the service: it
+    needs ``privacy.background_min_answers`` answers, and is never shown when one answer
+    holds for everyone who answered ("100 % man" is a fact about each of them)."""
+    if "count" not in d_own.columns or "n" not in d_own.columns:
+        return None
+    n = int(d_own["n"].iloc[0]) if len(d_own) else 0
+    if n == 0:
+        return None
+    title, k = ctx.plain(item.text), ctx.facts.settings.privacy.background_min_answers
+    if n < k:
+        reason = labels.FIGURE_BACKGROUND_FEW.format(k=k)
+    elif (d_own["count"] >= n).any():
+        reason = labels.FIGURE_ONE_ANSWER
+    else:
+        return None
+    return Suppressed("figure", ident, title, reason, item.id)
+
+
 def _choice(ctx: BuildContext, item: Item, ident: str, title: str, d_own, d_bench, figure_kind):
     """Bars per option (single, multi) or one stacked bar per group (scale)."""
-    n, n_bench = int(d_own["n"].iloc[0]), int(d_bench["n"].iloc[0])
+    n, n_bench = int(d_own["n"].iloc[0]), bench_n(d_bench)
     if n == 0:
         return ctx.blocks([])
     if n < ctx.min_answers:
-        return ctx.blocks([ctx.suppress("figure", ident, title, n, f"n={n}", item.id)])
+        return ctx.blocks([ctx.suppress("figure", ident, title, n, item.id)])
     if figure_kind == "stacked":
-        frame = pd.concat(
-            [
-                d_own.assign(row=ctx.with_n(ctx.facts.name, n)),
-                d_bench.assign(row=ctx.with_n(labels.ALLE_DEELNEMERS, n_bench)),
-            ],
-            ignore_index=True,
-        )[["row", "option", "percent"]]
+        parts = [d_own.assign(row=ctx.with_n(ctx.facts.name, n))]
+        if n_bench is not None:
+            parts.append(d_bench.assign(row=ctx.with_n(labels.ALLE_DEELNEMERS, n_bench)))
+        frame = pd.concat(parts, ignore_index=True)[["row", "option", "percent"]]
         draw = figures.plot_stacked
     else:
         frame = pair(ctx, d_own, d_bench)[["option", "group", "percent", "n"]]
@@ -214,7 +278,7 @@ def _choice(ctx: BuildContext, item: Item, ident: str, title: str, d_own, d_benc
         n_bench=n_bench,
         item=item.id,
     )
-    return ctx.blocks([fig])
+    return ctx.blocks([fig, withheld(d_bench)])
 
 
 def _matrix(ctx: BuildContext, item: Item, ident: str, title: str, d_own, d_bench):
@@ -226,13 +290,14 @@ def _matrix(ctx: BuildContext, item: Item, ident: str, title: str, d_own, d_benc
     keep = n_rows[n_rows >= k].index
     if len(keep) == 0:
         n_max = int(n_rows.max())
-        return ctx.blocks([ctx.suppress("figure", ident, title, n_max, f"n={n_max}", item.id)])
+        return ctx.blocks([ctx.suppress("figure", ident, title, n_max, item.id)])
     nb_rows = d_bench.groupby("row_id", sort=False)["n"].first()
     parts = []
     for rid in keep:
         o, b = d_own[d_own["row_id"] == rid], d_bench[d_bench["row_id"] == rid]
         parts.append(o.assign(row=ctx.with_n(ctx.facts.name, int(n_rows[rid]))))
-        parts.append(b.assign(row=ctx.with_n(labels.ALLE_DEELNEMERS, int(nb_rows[rid]))))
+        if present(b):
+            parts.append(b.assign(row=ctx.with_n(labels.ALLE_DEELNEMERS, int(nb_rows[rid]))))
     frame = pd.concat(parts, ignore_index=True)
     frame = frame.assign(block=frame["row_id"].map(dict(item.rows)).map(ctx.plain))
     frame = frame[["block", "row", "option", "percent"]]
@@ -243,11 +308,12 @@ def _matrix(ctx: BuildContext, item: Item, ident: str, title: str, d_own, d_benc
         frame,
         figures.alt_text("stacked", frame),
         n=int(n_rows[keep].max()),
-        n_bench=int(nb_rows.max()),
+        n_bench=bench_n(d_bench[d_bench["row_id"].isin(keep)]),
         item=item.id,
     )
     note = matrix_rows_note(ctx) if len(keep) < len(n_rows) else None
-    return ctx.blocks([fig, note])
+    shown_bench = all(present(d_bench[d_bench["row_id"] == rid]) for rid in keep)
+    return ctx.blocks([fig, note, None if shown_bench else withheld(d_bench.iloc[0:0])])
 
 
 def _means(ctx: BuildContext, item: Item, ident: str, title: str, m_own, m_bench):
@@ -257,7 +323,7 @@ def _means(ctx: BuildContext, item: Item, ident: str, title: str, m_own, m_bench
     if n_max == 0:
         return ctx.blocks([])
     if n_max < k:
-        return ctx.blocks([ctx.suppress("figure", ident, title, n_max, f"n={n_max}", item.id)])
+        return ctx.blocks([ctx.suppress("figure", ident, title, n_max, item.id)])
     m_own = m_own.assign(mean=m_own["mean"].where(m_own["n"] >= k))
     frame = pair(ctx, m_own, m_bench)
     frame["label"] = frame["label"].map(ctx.plain)
@@ -269,10 +335,14 @@ def _means(ctx: BuildContext, item: Item, ident: str, title: str, m_own, m_bench
         frame,
         figures.alt_text("means", frame),
         n=n_max,
-        n_bench=int(m_bench["n"].max()),
+        n_bench=bench_n(m_bench),
         item=item.id,
     )
-    return ctx.blocks([fig])
+    partial_bench = present(m_bench) and m_bench["mean"].isna().any()
+    note = withheld(m_bench) or (
+        Note((labels.FIGURE_BENCHMARK_WITHHELD,)) if partial_bench else None
+    )
+    return ctx.blocks([fig, note])
 
 
 def _stacked(ctx: BuildContext, item: Item, ident: str, title: str, d_own, d_bench):
@@ -406,6 +476,8 @@ def _summary_grade(ctx: BuildContext) -> tuple[str, str]:
     total = ctx.facts.row("totaal")
     if total is None or math.isnan(total["cijfer"]):
         return labels.NO_ANSWERS, labels.SUMMARY_GRADE_NONE
+    if total["weggelaten"] == "afleidbaar":
+        return labels.DERIVABLE, labels.SUMMARY_GRADE_DERIVABLE
     if not total["cijfer_shown"]:
         return labels.SUPPRESSED, labels.SUMMARY_GRADE_FEW.format(k=ctx.min_answers)
     return fmt.number(total["cijfer"]), f"n={fmt.number(total['cijfer_n'], 0)}"

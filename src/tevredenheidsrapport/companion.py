@@ -85,7 +85,11 @@ def overview(survey: Survey) -> pd.DataFrame:
         t = survey.table11[pid]
         tot = t[t["kind"] == "totaal"].iloc[0]
         opd = t[t["kind"] == "opdrachtgevers"]
-        norm = metrics.norm_outcome(survey.persons(pid), survey.settings.norm)
+        norm = metrics.norm_outcome(
+            survey.persons(pid),
+            survey.settings.norm,
+            min_answers=survey.settings.privacy.min_answers,
+        )
         rows.append(
             {
                 "dienstverlener": survey.dataset.provider_name(pid),

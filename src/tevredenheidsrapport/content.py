@@ -87,13 +87,24 @@ class BuildContext:
         return Figure(ident, title, image, alt, self.source, n, n_bench, item, data)
 
     def suppress(
-        self, of: str, ident: str, title: str, n: int, what: str, item: str | None = None
+        self,
+        of: str,
+        ident: str,
+        title: str,
+        n: int,
+        item: str | None = None,
+        *,
+        derivable: bool = False,
     ) -> Suppressed:
-        """The block that stands in for a withheld figure or table, with its reason."""
-        if n == 0:
+        """The block that stands in for a withheld figure or table, with its reason: nobody
+        answered, fewer than ``min_answers`` did (never how many), or it would give away a
+        hidden number (``derivable``, secondary suppression)."""
+        if derivable:
+            reason = labels.FIGURE_DERIVABLE.format(k=self.min_answers)
+        elif n == 0:
             reason = labels.FIGURE_NO_ANSWERS
         else:
-            reason = labels.FIGURE_SUPPRESSED.format(k=self.min_answers, what=what)
+            reason = labels.FIGURE_SUPPRESSED.format(k=self.min_answers)
         return Suppressed(of, ident, title, reason, item)
 
 
@@ -156,7 +167,7 @@ def table11(ctx: BuildContext) -> Blocks:
     k = ctx.min_answers
     rows: list[list[str]] = []
     styles: list[str] = []
-    used_star = used_dash = False
+    used_star = used_derived = used_dash = False
     groups = [
         (labels.CLIENTEN, ("dienst", "totaal")),
         (labels.OPDRACHTGEVERS, ("opdrachtgevers",)),
@@ -171,6 +182,8 @@ def table11(ctx: BuildContext) -> Blocks:
         for _, r in part.iterrows():
             if math.isnan(r["cijfer"]):
                 grade, used_dash = labels.NO_ANSWERS, True
+            elif r["weggelaten"] == "afleidbaar":
+                grade, used_derived = labels.DERIVABLE, True
             elif not r["cijfer_shown"]:
                 grade, used_star = labels.SUPPRESSED, True
             else:
@@ -186,6 +199,8 @@ def table11(ctx: BuildContext) -> Blocks:
     notes = []
     if used_star:
         notes.append(f"{labels.SUPPRESSED} {labels.NOTE_SUPPRESSED.format(k=k)}")
+    if used_derived:
+        notes.append(f"{labels.DERIVABLE} {labels.NOTE_DERIVABLE}")
     if used_dash:
         notes.append(f"{labels.NO_ANSWERS} {labels.NOTE_NO_ANSWERS}")
     frame = pd.DataFrame(rows, columns=list(labels.TABLE11_COLUMNS), dtype=object)
@@ -213,6 +228,8 @@ def record(ctx: BuildContext, period_label: str) -> Blocks:
             withheld = (
                 labels.RECORD_NO_ANSWERS
                 if math.isnan(r["cijfer"])
+                else labels.RECORD_DERIVABLE
+                if r["weggelaten"] == "afleidbaar"
                 else labels.RECORD_TOO_FEW.format(k=f.min_answers)
             )
         rows.append(

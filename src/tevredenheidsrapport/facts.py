@@ -60,8 +60,13 @@ class ProviderFacts:
         return math.nan if row is None else float(row["respons"])
 
     @property
+    def disclosure(self):
+        """Which of this provider's grades may be shown (:class:`~.privacy.GradeDisclosure`)."""
+        return self.survey.grade_disclosure[self.provider_id]
+
+    @property
     def norm(self) -> metrics.NormOutcome:
-        return metrics.norm_outcome(self.persons, self.settings.norm)
+        return metrics.norm_outcome(self.persons, self.settings.norm, min_answers=self.min_answers)
 
     @property
     def phone_option(self) -> bool:

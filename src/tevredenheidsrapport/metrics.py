@@ -21,6 +21,7 @@ import pandas as pd
 from . import labels
 from .config import Norm, Publication
 from .fmt import round_half_up
+from .privacy import GradeDisclosure
 
 PERSON_COLUMNS = ("provider_id", "group", "dienst", "netto", "ingevuld", "cijfer")
 
@@ -90,7 +91,11 @@ def _row(kind: str, label: str, part: pd.DataFrame, dienst: int | None) -> dict:
 
 
 def table11(
-    persons: pd.DataFrame, *, publication: Publication, min_answers: int = 3
+    persons: pd.DataFrame,
+    *,
+    publication: Publication,
+    min_answers: int = 3,
+    disclosure: GradeDisclosure | None = None,
 ) -> pd.DataFrame:
     """Table 1.1 (results for the keurmerk) of one provider.
 
@@ -99,8 +104,9 @@ def table11(
     were delivered. Columns: ``kind`` (dienst / totaal / opdrachtgevers), ``dienst``,
     ``label``, ``netto``, ``ingevuld``, ``respons`` (% one decimal, NaN when netto is 0),
     ``cijfer`` (mean grade one decimal, NaN when nobody gave a grade), ``cijfer_n``,
-    ``cijfer_shown`` (False when fewer than ``min_answers`` grades: the grade is then printed
-    as ``*``), ``publicatie`` (bool).
+    ``cijfer_shown`` (False when fewer than ``min_answers`` grades, or when ``disclosure``
+    hides the grade so that another cannot be derived from it), ``weggelaten`` (why a grade
+    is not shown: ``te_weinig``, ``afleidbaar`` or None), ``publicatie`` (bool).
     """
     _require(persons, PERSON_COLUMNS, "table11")
     clients = persons[persons["group"] == labels.GROUP_CLIENT]
@@ -114,7 +120,19 @@ def table11(
         rows.append(_row("opdrachtgevers", labels.TOTAAL_OPDRACHTGEVERS, opdr, None))
     table = pd.DataFrame(rows)
     table["dienst"] = table["dienst"].astype("Int64")
-    table["cijfer_shown"] = (table["cijfer_n"] >= min_answers) & table["cijfer"].notna()
+    few = table["cijfer"].notna() & (table["cijfer_n"] < min_answers)
+    derivable = pd.Series(False, index=table.index)
+    if disclosure is not None:
+        services = table["kind"] == "dienst"
+        derivable[services] = table.loc[services, "dienst"].map(
+            lambda d: int(d) in disclosure.secondary
+        )
+        derivable[table["kind"] == "totaal"] = not disclosure.total_shown
+        derivable &= ~few & table["cijfer"].notna()
+    table["cijfer_shown"] = table["cijfer"].notna() & ~few & ~derivable
+    table["weggelaten"] = None
+    table.loc[few, "weggelaten"] = "te_weinig"
+    table.loc[derivable, "weggelaten"] = "afleidbaar"
     table["publicatie"] = publish(table, publication)
     return table
 
@@ -170,11 +188,15 @@ class NormOutcome:
 NORM_STATUSES = ("behaald", "behaald na correctie", "niet behaald", "geen oordeel")
 
 
-def _judge(grades: pd.DataFrame, norm: Norm) -> tuple[float, dict[int, float], tuple]:
-    """Means of Totaal and per service, and what fails the norm."""
+def _judge(
+    grades: pd.DataFrame, norm: Norm, min_answers: int
+) -> tuple[float, dict[int, float], tuple]:
+    """Means of Totaal and of every service judged on its own, and what fails the norm."""
     total = mean_grade(grades["cijfer"])
     services = {
-        int(d): mean_grade(part["cijfer"]) for d, part in grades.groupby("dienst", sort=True)
+        int(d): mean_grade(part["cijfer"])
+        for d, part in grades.groupby("dienst", sort=True)
+        if len(part) >= min_answers
     }
     failing: list[int | str] = []
     if total < norm.total_min:
@@ -183,7 +205,7 @@ def _judge(grades: pd.DataFrame, norm: Norm) -> tuple[float, dict[int, float], t
     return total, services, tuple(failing)
 
 
-def norm_outcome(persons: pd.DataFrame, norm: Norm) -> NormOutcome:
+def norm_outcome(persons: pd.DataFrame, norm: Norm, *, min_answers: int = 3) -> NormOutcome:
     """Judge the keurmerk norm over the client grades of one provider.
 
     Totaal (mean over all client respondents) must be at least ``norm.total_min`` and every
@@ -191,18 +213,22 @@ def norm_outcome(persons: pd.DataFrame, norm: Norm) -> NormOutcome:
     A provider that misses it is judged again with every insufficient grade (below
     ``norm.insufficient_below``) counted as ``norm.insufficient_as``, so that a few very low
     grades cannot sink a provider that mostly scores well.
+
+    A service with fewer than ``min_answers`` grades is not judged on its own (its grades
+    count in Totaal): its mean is never shown, and an outcome that judged it would tell the
+    reader on which side of the minimum the hidden mean lies.
     """
     _require(persons, PERSON_COLUMNS, "norm_outcome")
     clients = persons[(persons["group"] == labels.GROUP_CLIENT) & completed(persons)]
     grades = clients[clients["cijfer"].notna()][["dienst", "cijfer"]]
     if grades.empty:
         return NormOutcome("geen oordeel", math.nan)
-    total, services, failing = _judge(grades, norm)
+    total, services, failing = _judge(grades, norm, min_answers)
     if not failing:
         return NormOutcome("behaald", total, services)
     low = grades["cijfer"] < norm.insufficient_below
     corrected = grades.assign(cijfer=grades["cijfer"].where(~low, norm.insufficient_as))
-    c_total, c_services, c_failing = _judge(corrected, norm)
+    c_total, c_services, c_failing = _judge(corrected, norm, min_answers)
     status = "behaald na correctie" if not c_failing else "niet behaald"
     return NormOutcome(
         status, total, services, c_total, c_services, c_failing if c_failing else failing

@@ -8,13 +8,14 @@ slices the precomputed frames.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
-from . import labels, metrics
+from . import labels, metrics, privacy
 from .config import Settings
 from .dataset import Dataset, load_period
 from .errors import UnknownProviderError
@@ -41,15 +42,88 @@ class Survey:
         """The persons frame of one provider (empty frame when it delivered nobody)."""
         return self.persons_by_provider.get(provider_id, self.dataset.persons.iloc[0:0])
 
+    # ---- what may be shown (privacy) ---------------------------------------------------
+    @cached_property
+    def grade_disclosure(self) -> Mapping[str, privacy.GradeDisclosure]:
+        """Per provider, which grades of its report may be shown (primary and secondary
+        suppression, :func:`.privacy.protect_grades`); each computed on first use and kept."""
+        return _LazyMap(self.dataset.providers.index, self._disclose_grades)
+
+    def _disclose_grades(self, provider_id: str) -> privacy.GradeDisclosure:
+        p = self.settings.privacy
+        persons = self.persons(provider_id)
+        done = metrics.completed_grades(persons)
+        counts = privacy.counts_by_service(done["dienst"].tolist(), done["cijfer"].tolist())
+        if not privacy.needs_protection(counts, p.min_answers):
+            return privacy.protect_grades(counts, min_answers=p.min_answers, width=0)
+        outcome = metrics.norm_outcome(persons, self.settings.norm, min_answers=p.min_answers)
+        n = self.settings.norm
+        rule = privacy.NormRule(n.total_min, n.service_min, n.insufficient_below, n.insufficient_as)
+        judged = frozenset(d for d, c in counts.items() if c.sum() >= p.min_answers)
+        return privacy.protect_grades(
+            counts,
+            min_answers=p.min_answers,
+            width=p.protection_grade,
+            norm=(outcome.status, rule, judged),
+        )
+
+    def benchmark_allowed(self, per_provider: Mapping[str, int]) -> bool:
+        """Whether a benchmark of these answers (n per provider) may be shown."""
+        p = self.settings.privacy
+        return privacy.benchmark_allowed(
+            per_provider, min_answers=p.min_answers, min_providers=p.benchmark_min_providers
+        )
+
     @cached_property
     def benchmark_means(self) -> pd.DataFrame:
-        """Mean client grade of all providers: Totaal and per service."""
-        return metrics.means_by_service(self.dataset.persons)
+        """Mean client grade of all providers, Totaal and per service, from the grades their
+        own reports show; the mean is NaN where the benchmark may not be shown."""
+        done = metrics.completed_grades(self.dataset.persons)
+        disclosure = {p: self.grade_disclosure[p] for p in self.provider_ids()}
+        pid, dienst = done["provider_id"].astype(str), done["dienst"]
+        total_ok = pid.map({p: d.total_shown for p, d in disclosure.items()}).astype(bool)
+        hidden = {(p, d) for p, disc in disclosure.items() for d in disc.hidden}
+        cell_ok = pd.Series(
+            [(p, int(d)) not in hidden for p, d in zip(pid, dienst, strict=True)],
+            index=done.index,
+            dtype=bool,
+        )
+        rows = metrics.means_by_service(done[total_ok]).iloc[:1]
+        parts = [rows] + [
+            metrics.means_by_service(done[cell_ok & (dienst == d)]).iloc[1:]
+            for d in sorted(dienst.dropna().unique())
+        ]
+        out = pd.concat(parts, ignore_index=True)
+        allowed = [self.benchmark_allowed(pid[total_ok].value_counts().to_dict())] + [
+            self.benchmark_allowed(pid[cell_ok & (dienst == d)].value_counts().to_dict())
+            for d in out["dienst"].iloc[1:]
+        ]
+        out["mean"] = out["mean"].where(pd.Series(allowed, index=out.index))
+        return out
 
     @cached_property
     def benchmark_grade_distribution(self) -> pd.DataFrame:
-        """Distribution of client grades over all providers."""
-        return metrics.grade_distribution(metrics.completed_grades(self.dataset.persons)["cijfer"])
+        """Distribution of client grades over the providers whose report shows theirs; all
+        NaN where it may not be shown."""
+        done = metrics.completed_grades(self.dataset.persons)
+        pid = done["provider_id"].astype(str)
+        shown = {p: self.grade_disclosure[p].distribution_shown for p in self.provider_ids()}
+        ok = pid.map(shown).astype(bool)
+        out = metrics.grade_distribution(done.loc[ok, "cijfer"])
+        if not self.benchmark_allowed(pid[ok].value_counts().to_dict()):
+            out["percent"] = math.nan
+        return out
+
+    @cached_property
+    def benchmark_opdrachtgever_grades(self) -> pd.Series:
+        """Grades of the opdrachtgevers of all providers whose own report shows theirs;
+        empty when the benchmark may not be shown."""
+        g = metrics.completed_grades(self.dataset.persons, labels.GROUP_OPDRACHTGEVER)
+        n = g["provider_id"].astype(str).value_counts()
+        shown = n[n >= self.settings.privacy.min_answers]
+        if not self.benchmark_allowed(shown.to_dict()):
+            return g["cijfer"].iloc[0:0]
+        return g.loc[g["provider_id"].astype(str).isin(shown.index), "cijfer"]
 
     @cached_property
     def table11(self) -> Mapping[str, pd.DataFrame]:
@@ -61,22 +135,74 @@ class Survey:
         pub, k = self.settings.publication, self.settings.privacy.min_answers
         return _LazyMap(
             self.dataset.providers.index,
-            lambda pid: metrics.table11(self.persons(pid), publication=pub, min_answers=k),
+            lambda pid: metrics.table11(
+                self.persons(pid),
+                publication=pub,
+                min_answers=k,
+                disclosure=self.grade_disclosure[pid],
+            ),
         )
 
     @cached_property
     def _answers(self) -> dict[str, pd.DataFrame]:
-        """Benchmark answers: completed questionnaires of all providers, per codebook."""
-        return {cid: answers_of(self, self.dataset.persons, cid) for cid in self.dataset.responses}
+        """Benchmark answers: completed questionnaires of all providers, per codebook, with
+        what may not enter a benchmark left out (:meth:`_benchmark_only`)."""
+        return {
+            cid: self._benchmark_only(cid, answers_of(self, self.dataset.persons, cid))
+            for cid in self.dataset.responses
+        }
 
     def answers(self, codebook_id: str) -> pd.DataFrame:
         """Completed questionnaires of all providers for one codebook (the benchmark)."""
         return self._answers[codebook_id]
 
+    def _benchmark_only(self, codebook_id: str, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with the answers that a benchmark may not use blanked, item by item.
+
+        A benchmark holds only answers that their own report shows: a provider's answers to
+        an item (a matrix row: to that row) count only when it has enough of them for its
+        own figure; and the item's benchmark is blanked entirely unless
+        :meth:`benchmark_allowed` (no provider can subtract its own answers and see
+        another's). So no difference of published numbers reaches a hidden answer."""
+        book = self.dataset.codebooks.get(codebook_id)
+        if book is None or frame.empty:
+            return frame
+        persons = self.dataset.persons.drop_duplicates("person_id").set_index("person_id")
+        provider = pd.Series(
+            persons["provider_id"].astype(str).reindex(frame.index.astype(str)).to_numpy(),
+            index=frame.index,
+        )
+        out = frame.copy()
+        filled = out.notna().groupby(provider).sum()  # answers per provider and column
+        for item in book.items:
+            if not item.kind.coded or item.kind.distribution(item, frame.iloc[0:0]) is None:
+                continue
+            columns = [c for c in item.kind.columns(item) if c in out.columns]
+            threshold = self._threshold(item)
+            groups = [[c] for c in columns] if item.rows else [columns]  # matrix: per row
+            for group in groups:
+                if len(group) == 1:
+                    n = filled[group[0]]
+                else:
+                    n = out[group].notna().all(axis=1).groupby(provider).sum()
+                few = n.index[(n > 0) & (n < threshold)]
+                if len(few):
+                    out.loc[provider.isin(few), group] = math.nan
+                    n = n.where(~n.index.isin(few), 0)
+                if not self.benchmark_allowed(n.to_dict()):
+                    out[group] = math.nan
+        return out
+
+    def _threshold(self, item) -> int:
+        """Answers an item's figure needs: more for a background item (group disclosure)."""
+        p = self.settings.privacy
+        return p.background_min_answers if getattr(item, "background", False) else p.min_answers
+
     def precompute(self) -> Survey:
         """Compute every shared aggregate now (before forking batch workers); returns self."""
         _ = self.persons_by_provider, self.benchmark_means, self.benchmark_grade_distribution
-        _ = self.table11, self._answers
+        _ = self.table11, self._answers, self.grade_disclosure
+        _ = self.benchmark_opdrachtgever_grades
         return self
 
     def check_provider(self, provider_id: str) -> None:

@@ -1,0 +1,340 @@
+"""Which numbers a report may show, so that no hidden one can be worked out from the rest.
+
+Primary suppression hides a mean or a share that rests on fewer than ``min_answers``
+answers. That alone is not enough where a table has a margin: Totaal times its n minus the
+shown services gives the hidden service's sum, and the grade distribution of all clients
+then tells which grades they were. Statistical offices add *secondary* suppression and
+attack their own tables to prove it (sdcTable's ``attack()``, τ-Argus); this module does
+the same for the grade table of a report (table 2.2, the grade means per service, the grade
+distribution and the norm outcome, which all rest on the same grades):
+
+- :func:`grade_intervals` is the attacker: from what a report shows (n per service, the
+  printed means, the printed Totaal, the distribution, the norm outcome) it computes by
+  mixed-integer programming (whole grades 1-10, the rounding of every printed number
+  included) the interval in which each hidden mean must lie.
+- :func:`protect_grades` hides extra cells, the smallest service first, then the grade
+  distribution, then Totaal, until every primarily hidden mean keeps an interval of at least
+  ``protection_grade`` points.
+
+Benchmarks ("alle deelnemers") are built only from answers that their own report shows
+(:func:`benchmark_allowed` decides whether one may be shown at all), so subtracting reports
+from a benchmark gives nothing that is hidden anywhere. Everything here is a pure function
+of counts; the survey computes it once per period for all providers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from .fmt import round_half_up
+
+#: The whole grades 1..10, read-only (a module global must not be mutable).
+GRADES = np.arange(1, 11)
+GRADES.flags.writeable = False
+#: Half a unit of the last printed decimal: a mean printed as 7,4 lies in [7,35; 7,45).
+HALF = 0.05
+_EPS = 1e-7
+#: The statuses of :class:`~.metrics.NormOutcome` whose meaning the attacker can use.
+NORM_STATUSES = ("behaald", "behaald na correctie", "niet behaald", "geen oordeel")
+
+
+@dataclass(frozen=True)
+class NormRule:
+    """What the norm outcome tells about the means it judged: Totaal and every service with
+    at least ``min_answers`` grades must reach their minimum as printed; failing that, the
+    same with every grade below ``insufficient_below`` counted as ``insufficient_as``."""
+
+    total_min: float
+    service_min: float
+    insufficient_below: float
+    insufficient_as: float
+
+
+@dataclass(frozen=True)
+class GradeView:
+    """What a reader of one report knows about its client grades.
+
+    ``n``: grades per service (known to the reader: table 2.2 prints how many responded);
+    ``shown``: the printed mean of each shown service; ``total``: the printed Totaal or None;
+    ``distribution``: how many gave each grade 1..10, or None when that figure is withheld;
+    ``norm``: the printed outcome (a :data:`NORM_STATUSES` value) with the rule and the
+    services it judged, or None.
+    """
+
+    n: Mapping[int, int]
+    shown: Mapping[int, float]
+    total: float | None
+    distribution: Sequence[int] | None
+    norm: tuple[str, NormRule, frozenset[int]] | None = None
+
+
+@dataclass(frozen=True)
+class GradeDisclosure:
+    """The grade numbers of one report that may be shown.
+
+    ``primary``: services hidden because they rest on fewer than ``min_answers`` grades;
+    ``secondary``: services hidden so that a primary one cannot be derived; ``total_shown``
+    and ``distribution_shown`` likewise for Totaal and the distribution of all grades;
+    ``intervals``: for every primary service, where a reader can pin its mean down to."""
+
+    primary: frozenset[int]
+    secondary: frozenset[int]
+    total_shown: bool
+    distribution_shown: bool
+    intervals: Mapping[int, tuple[float, float]]
+
+    @property
+    def hidden(self) -> frozenset[int]:
+        return self.primary | self.secondary
+
+    def shown(self, dienst: int) -> bool:
+        return dienst not in self.hidden
+
+
+def counts_by_service(dienst: Sequence, grades: Sequence) -> dict[int, np.ndarray]:
+    """How many clients gave each whole grade 1..10, per service (grades rounded half-up)."""
+    out: dict[int, np.ndarray] = {}
+    for d, g in zip(dienst, grades, strict=True):
+        if g is None or (isinstance(g, float) and math.isnan(g)):
+            continue
+        row = out.setdefault(int(d), np.zeros(10, dtype=int))
+        row[min(10, max(1, int(round_half_up(float(g), 0)))) - 1] += 1
+    return dict(sorted(out.items()))
+
+
+def _printed_mean(counts: np.ndarray) -> float:
+    n = int(counts.sum())
+    return math.nan if n == 0 else round_half_up(float((counts * GRADES).sum()) / n, 1)
+
+
+def view_of(
+    counts: Mapping[int, np.ndarray],
+    *,
+    hidden: frozenset[int],
+    total_shown: bool,
+    distribution_shown: bool,
+    norm: tuple[str, NormRule, frozenset[int]] | None = None,
+) -> GradeView:
+    """What a report with these cells hidden shows a reader."""
+    total = sum(counts.values(), np.zeros(10, dtype=int))
+    return GradeView(
+        n={d: int(c.sum()) for d, c in counts.items()},
+        shown={d: _printed_mean(c) for d, c in counts.items() if d not in hidden},
+        total=_printed_mean(total) if total_shown else None,
+        distribution=tuple(int(v) for v in total) if distribution_shown else None,
+        norm=norm,
+    )
+
+
+# ---- the attacker ------------------------------------------------------------------------------
+class _Model:
+    """A mixed-integer model of a :class:`GradeView`: ``x[s, g]`` = clients of service s who
+    gave grade g (whole, >= 0), plus binaries for the disjunctions of a failed norm."""
+
+    def __init__(self, view: GradeView):
+        self.services = list(view.n)
+        self.nx = 10 * len(self.services)
+        self.rows: list[np.ndarray] = []
+        self.lo: list[float] = []
+        self.hi: list[float] = []
+        self.n_binary = 0
+        self.view = view
+        for i, d in enumerate(self.services):
+            self._add(self._sum(i, np.ones(10)), view.n[d], view.n[d])
+            if d in view.shown:
+                self._printed(self._sum(i, GRADES), view.n[d], view.shown[d])
+        everyone = sum(self._sum(i, GRADES) for i in range(len(self.services)))
+        if view.total is not None and len(self.services):
+            self._printed(everyone, sum(view.n.values()), view.total)
+        if view.distribution is not None:
+            for g in range(10):
+                row = np.zeros(self.nx)
+                row[g::10] = 1
+                self._add(row, view.distribution[g], view.distribution[g])
+        if view.norm is not None:
+            self._norm(*view.norm)
+
+    # rows are built over x only and padded with zeros for the binaries at the end
+    def _sum(self, i: int, weights: np.ndarray) -> np.ndarray:
+        row = np.zeros(self.nx)
+        row[10 * i : 10 * i + 10] = weights
+        return row
+
+    def _add(self, row: np.ndarray, lo: float, hi: float) -> None:
+        self.rows.append(row)
+        self.lo.append(lo)
+        self.hi.append(hi)
+
+    def _printed(self, row: np.ndarray, n: int, mean: float) -> None:
+        """A mean printed (half-up, one decimal) as ``mean``: its sum lies in n*[m-h, m+h)."""
+        self._add(row, n * (mean - HALF) - _EPS, n * (mean + HALF) - _EPS)
+
+    def _norm(self, status: str, rule: NormRule, judged: frozenset[int]) -> None:
+        if status == "geen oordeel":
+            return
+        units = []
+        plain, corrected = (
+            GRADES.astype(float),
+            np.where(GRADES < rule.insufficient_below, rule.insufficient_as, GRADES).astype(float),
+        )
+        for weights in (plain, corrected):
+            group = [
+                (sum(self._sum(i, weights) for i in range(len(self.services))), rule.total_min)
+            ]
+            n_all = sum(self.view.n.values())
+            group_n = [n_all]
+            for i, d in enumerate(self.services):
+                if d in judged:
+                    group.append((self._sum(i, weights), rule.service_min))
+                    group_n.append(self.view.n[d])
+            units.append(list(zip(group, group_n, strict=True)))
+        passes_plain = status == "behaald"
+        passes_corrected = status in ("behaald", "behaald na correctie")
+        for unit_list, passes in ((units[0], passes_plain), (units[1], passes_corrected)):
+            if passes:
+                for (row, minimum), n in unit_list:
+                    self._add(row, n * (minimum - HALF), math.inf)
+            else:
+                self._some_fail(unit_list)
+
+    def _some_fail(self, unit_list) -> None:
+        """At least one of the judged means is below its minimum (as printed): one binary per
+        mean, big-M rows, and a row that asks for at least one of them."""
+        first = self.n_binary
+        for (row, minimum), n in unit_list:
+            self.n_binary += 1
+            # sum <= n*(min - h) - eps + M*(1 - b)  <=>  sum + M*b <= n*(min-h) - eps + M
+            big_m = 10.0 * n + 1
+            self.rows.append(("fail", row, self.n_binary - 1, big_m))
+            self.lo.append(-math.inf)
+            self.hi.append(n * (minimum - HALF) - _EPS + big_m)
+        self.rows.append(("any", first, self.n_binary))
+        self.lo.append(1)
+        self.hi.append(math.inf)
+
+    def matrix(self) -> np.ndarray:
+        width = self.nx + self.n_binary
+        out = np.zeros((len(self.rows), width))
+        for r, row in enumerate(self.rows):
+            if isinstance(row, tuple) and row[0] == "fail":
+                _, x_row, b, big_m = row
+                out[r, : self.nx] = x_row
+                out[r, self.nx + b] = big_m
+            elif isinstance(row, tuple) and row[0] == "any":
+                _, first, last = row
+                out[r, self.nx + first : self.nx + last] = 1
+            else:
+                out[r, : self.nx] = row
+        return out
+
+    def bounds(self) -> Bounds:
+        upper = np.concatenate(
+            [np.repeat([self.view.n[d] for d in self.services], 10), np.ones(self.n_binary)]
+        )
+        return Bounds(np.zeros(self.nx + self.n_binary), upper)
+
+    def extreme(self, i: int, sign: float) -> float | None:
+        """min (sign=1) or max (sign=-1) of the grade sum of service ``i``; None if infeasible."""
+        c = np.concatenate([sign * self._sum(i, GRADES), np.zeros(self.n_binary)])
+        constraint = LinearConstraint(self.matrix(), np.array(self.lo), np.array(self.hi))
+        res = milp(
+            c,
+            constraints=constraint,
+            bounds=self.bounds(),
+            integrality=np.ones(self.nx + self.n_binary),
+        )
+        if res.status != 0:
+            return None
+        return float(round(sign * res.fun))  # a sum of whole grades
+
+
+def grade_intervals(view: GradeView, targets: Sequence[int] | None = None) -> dict:
+    """For each hidden service (or each of ``targets``), the interval ``(low, high)`` of mean
+    grades consistent with everything ``view`` shows; None for a view nobody could have made.
+    """
+    model = _Model(view)
+    out: dict[int, tuple[float, float] | None] = {}
+    wanted = [d for d in view.n if d not in view.shown] if targets is None else list(targets)
+    for d in wanted:
+        i = model.services.index(d)
+        low, high = model.extreme(i, 1.0), model.extreme(i, -1.0)
+        n = view.n[d]
+        out[d] = None if low is None or high is None or n == 0 else (low / n, high / n)
+    return out
+
+
+# ---- secondary suppression ----------------------------------------------------------------------
+def needs_protection(counts: Mapping[int, np.ndarray], min_answers: int) -> bool:
+    """Whether some service is hidden beside a shown Totaal (else nothing can be derived)."""
+    n = [int(c.sum()) for c in counts.values()]
+    return sum(n) >= min_answers and any(0 < v < min_answers for v in n)
+
+
+def protect_grades(
+    counts: Mapping[int, np.ndarray],
+    *,
+    min_answers: int,
+    width: float,
+    norm: tuple[str, NormRule, frozenset[int]] | None = None,
+) -> GradeDisclosure:
+    """Choose what of one provider's grade table to hide (see the module docstring).
+
+    ``counts``: per service, how many clients gave each grade 1..10. A service with fewer
+    than ``min_answers`` grades is hidden (primary); then, while a reader could pin a primary
+    mean to an interval narrower than ``width`` points, the shown service with the fewest
+    grades is hidden too (before each further service, hiding the distribution of all grades
+    is tried), and when no service is left Totaal as well.
+    With fewer than ``min_answers`` grades in all, nothing of the table is shown.
+    """
+    n = {d: int(c.sum()) for d, c in counts.items()}
+    primary = frozenset(d for d, v in n.items() if 0 < v < min_answers)
+    if sum(n.values()) < min_answers:
+        return GradeDisclosure(frozenset(n), frozenset(), False, False, {})
+    if not primary:
+        return GradeDisclosure(primary, frozenset(), True, True, {})
+    smallest_first = [d for _, d in sorted((v, d) for d, v in n.items() if d not in primary)]
+    # In order of loss: one more service (the smallest) costs more than the distribution
+    # figure, and Totaal goes last. The last option hides everything and always protects.
+    options = [
+        (frozenset(smallest_first[:extra]), total, dist)
+        for extra in range(len(smallest_first) + 1)
+        for total, dist in ((True, True), (True, False))
+    ] + [(frozenset(smallest_first), False, False)]
+    for secondary, total_shown, distribution_shown in options:
+        view = view_of(
+            counts,
+            hidden=primary | secondary,
+            total_shown=total_shown,
+            distribution_shown=distribution_shown,
+            norm=norm,
+        )
+        intervals = grade_intervals(view, sorted(primary))
+        if all(iv is not None and iv[1] - iv[0] >= width - _EPS for iv in intervals.values()):
+            break
+    return GradeDisclosure(
+        primary,
+        secondary,
+        total_shown,
+        distribution_shown,
+        {d: iv for d, iv in intervals.items() if iv is not None},
+    )
+
+
+# ---- benchmarks --------------------------------------------------------------------------------
+def benchmark_allowed(
+    per_provider: Mapping[str, int], *, min_answers: int, min_providers: int
+) -> bool:
+    """Whether a benchmark built from these providers' answers (n per provider) may be shown.
+
+    Whoever subtracts any one provider's answers from it must be left with at least
+    ``min_providers`` other providers and ``min_answers`` answers, so that no provider can
+    work out the answers of one or two others."""
+    counts = [int(v) for v in per_provider.values() if v > 0]
+    if len(counts) < min_providers + 1:
+        return False
+    return sum(counts) - max(counts) >= min_answers

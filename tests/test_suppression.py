@@ -1,0 +1,118 @@
+"""Secondary suppression (privacy.py) against figures worked out by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tevredenheidsrapport import privacy
+from tevredenheidsrapport.privacy import NormRule, benchmark_allowed, grade_intervals, view_of
+
+RULE = NormRule(total_min=6.5, service_min=5.5, insufficient_below=6, insufficient_as=5)
+
+
+def counts(*grades: int) -> np.ndarray:
+    out = np.zeros(10, dtype=int)
+    for g in grades:
+        out[g - 1] += 1
+    return out
+
+
+def test_the_margin_gives_a_lone_hidden_service_away():
+    # Jobcoaching 8,0 (n=4) and Totaal 6,5 (n=6): 6 x 6,5 - 4 x 8,0 = 7, a mean of 3,5
+    cells = {5: counts(8, 8, 8, 8), 9: counts(3, 4)}
+    view = view_of(cells, hidden=frozenset({9}), total_shown=True, distribution_shown=False)
+    assert view.shown == {5: 8.0} and view.total == 6.5
+    assert grade_intervals(view) == {9: (3.5, 3.5)}
+
+
+def test_rounding_of_the_printed_numbers_is_taken_into_account():
+    # Totaal 7,2 of 10 grades is a sum of 71.5..72.49 -> 72; service 7,1 (n=8) is 56.4..57.19
+    # -> 57: the hidden pair sums to exactly 15, a mean of 7,5
+    cells = {1: counts(7, 7, 7, 7, 7, 7, 7, 8), 2: counts(7, 8)}
+    view = view_of(cells, hidden=frozenset({2}), total_shown=True, distribution_shown=False)
+    assert view.shown == {1: 7.1} and view.total == 7.2
+    low, high = grade_intervals(view)[2]
+    assert (low, high) == (7.5, 7.5)
+
+
+def test_the_distribution_pins_the_grades_of_a_hidden_pair_to_what_it_holds():
+    # only grades 3, 4 and 8 occur; two hidden services share them: the pair is 3+4 .. 8+8
+    cells = {5: counts(8, 8, 8, 8), 9: counts(3, 4)}
+    view = view_of(cells, hidden=frozenset({5, 9}), total_shown=True, distribution_shown=True)
+    assert grade_intervals(view, [9]) == {9: (3.5, 8.0)}
+
+
+def test_a_passed_norm_is_a_lower_bound_on_every_judged_mean():
+    cells = {1: counts(9, 9, 9, 9, 9), 2: counts(6, 6, 6), 3: counts(1)}
+    view = view_of(
+        cells,
+        hidden=frozenset({2, 3}),
+        total_shown=False,
+        distribution_shown=False,
+        norm=("behaald", RULE, frozenset({1, 2})),
+    )
+    low, high = grade_intervals(view, [2])[2]
+    assert low == pytest.approx(17 / 3)  # at least 5,45 as a mean of 3 whole grades: 17/3
+    assert high == 10
+
+
+def test_a_failed_norm_with_one_candidate_says_it_is_the_one():
+    # Totaal and service 1 pass as printed; the norm failed, also after correction:
+    # service 2 (judged, hidden) must be below 5,45, even counting low grades as 5
+    cells = {1: counts(*[9] * 8), 2: counts(5, 5, 5)}
+    view = view_of(
+        cells,
+        hidden=frozenset({2}),
+        total_shown=True,
+        distribution_shown=False,
+        norm=("niet behaald", RULE, frozenset({1, 2})),
+    )
+    low, high = grade_intervals(view, [2])[2]
+    assert high < 5.45
+
+
+def test_protect_hides_the_smallest_service_first_and_keeps_the_norm_services():
+    cells = {
+        1: counts(7, 8, 6, 7, 7, 8, 6, 7, 7, 7),
+        2: counts(*[8] * 19),
+        3: counts(6, 7, 7, 7, 7),
+        4: counts(9),
+    }
+    d = privacy.protect_grades(cells, min_answers=3, width=4.5)
+    assert d.primary == {4} and d.secondary == {3}
+    assert d.total_shown and not d.distribution_shown  # grades 6-9 only: 9 is too telling
+    low, high = d.intervals[4]
+    assert high - low >= 4.5
+
+
+def test_protect_shows_everything_without_a_small_service():
+    d = privacy.protect_grades({1: counts(7, 8, 9), 2: counts(6, 6, 6)}, min_answers=3, width=4.5)
+    assert d.hidden == set() and d.total_shown and d.distribution_shown
+
+
+def test_protect_hides_everything_below_the_threshold_in_all():
+    d = privacy.protect_grades({1: counts(7), 2: counts(6)}, min_answers=3, width=4.5)
+    assert d.hidden == {1, 2} and not d.total_shown and not d.distribution_shown
+
+
+def test_counts_by_service_rounds_half_up_and_skips_missing():
+    got = privacy.counts_by_service([1, 1, 2, 2], [7.5, 8.0, float("nan"), 3.0])
+    assert got[1][7] == 2 and got[2][2] == 1 and got[2].sum() == 1
+
+
+@pytest.mark.parametrize(
+    ("per_provider", "allowed"),
+    [
+        ({"a": 4, "b": 2}, False),  # subtracting a leaves b alone
+        ({"a": 4, "b": 2, "c": 3}, False),  # two others only
+        ({"a": 4, "b": 2, "c": 3, "d": 3}, True),  # three others and >= 3 answers left
+        ({"a": 100, "b": 1, "c": 1, "d": 0}, False),  # d has no answers: two others
+        ({"a": 100, "b": 1, "c": 1, "d": 1}, True),  # without a: 3 providers, 3 answers
+        ({"a": 100, "b": 1, "c": 0, "d": 1, "e": 0}, False),
+    ],
+)
+def test_benchmark_needs_three_other_providers_and_enough_answers_without_any_one(
+    per_provider, allowed
+):
+    assert benchmark_allowed(per_provider, min_answers=3, min_providers=3) is allowed
