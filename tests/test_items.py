@@ -379,12 +379,14 @@ def test_a_codebook_with_the_new_type_fails_without_it():
 def test_new_type_in_a_rendered_report(tmp_path, recommend, settings):
     """The new type, defined only here, drawn in a report: no package module knows it."""
     from tevredenheidsrapport.render import render_report
-    from tevredenheidsrapport.survey import load_survey
+    from tevredenheidsrapport.survey import answers_of, load_survey
 
     books, data, spec = _demo_with_recommend(tmp_path)
     [path] = demo.generate(tmp_path / "out", n_providers=3, codebooks_dir=books, periods=(spec,))
     survey = load_survey(path, settings)
-    counts = survey.answers(data["codebook"]).join(
+    # every answer (the benchmark, survey.answers, leaves out what three providers can't show)
+    everyone = answers_of(survey, survey.dataset.persons, data["codebook"])
+    counts = everyone.join(
         survey.dataset.persons.set_index("person_id")["provider_id"]
     )
     counts = counts[counts["nps"].notna()].groupby("provider_id").size()

@@ -25,6 +25,7 @@ import pandas as pd
 from . import labels
 from .errors import Problem
 from .fsutil import safe_name
+from .md import hidden_characters, visible
 from .readers import ValueLabels, to_numbers
 
 if TYPE_CHECKING:
@@ -50,12 +51,16 @@ END_DATE = "end_date"
 #: Rows reported per check and column; beyond this one summary line says how many more, so a
 #: wholly wrong column does not bury the other problems under thousands of identical lines.
 MAX_ROWS_PER_CHECK = 20
+#: Longest provider name, in characters: it stands on the cover, in the page title and in
+#: figure legends (a 10,000-character name once gave a 36 MB report and a figure that could
+#: not be drawn). See data/README.md.
+MAX_NAME_LENGTH = 200
+#: Longest question text, label or title of a codebook, in characters (and of a section's
+#: introduction, which is prose). See data/README.md.
+MAX_TEXT_LENGTH = 500
+MAX_INTRO_LENGTH = 2000
 
 _PROVIDER_ID = r"[A-Za-z0-9_-]+"
-# Characters a name shown in a report may not hold: control characters (a NUL cannot even be
-# passed to pandoc) and the bidi embeddings and overrides, which make text display in another
-# order than it is stored.
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e]")
 _DATE_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DATE_NL = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
 
@@ -124,14 +129,25 @@ def check_providers(frame: pd.DataFrame, file: str) -> list[Problem]:
     if "name" in frame:
         names = frame["name"]
         problems += _required(names, file, "name")
-        hidden = names.notna() & names.str.contains(_HIDDEN).astype(object).eq(True)
+        # A name shown in a report holds no control, format or bidi character (md.py says
+        # which), and none of ordinary whitespace either: it is one line.
+        hidden = names.map(lambda v: bool(hidden_characters(v)), na_action="ignore")
         problems += flag(
             file,
-            hidden,
-            names.map(_visible, na_action="ignore"),
+            hidden.eq(True),
+            names.map(visible, na_action="ignore"),
             "name",
             "naam bevat een onzichtbaar stuurteken",
             "een naam met alleen zichtbare tekens",
+        )
+        long = names.str.len().gt(MAX_NAME_LENGTH)
+        problems += flag(
+            file,
+            long,
+            names.map(shortened, na_action="ignore"),
+            "name",
+            "naam is te lang",
+            f"een naam van hoogstens {MAX_NAME_LENGTH} tekens",
         )
     if "telefonisch" in frame:
         problems += _choice(frame["telefonisch"], file, "telefonisch", YES_NO, required=True)
@@ -497,9 +513,12 @@ def _parse_date(text: object) -> dt.date | None:
     return None
 
 
-def _visible(text: str) -> str:
-    """``text`` with its control characters shown as code points (``<U+0000>``)."""
-    return _HIDDEN.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+def shortened(text: str, keep: int = 80) -> str:
+    """A long text as a problem shows it: its start and its length, e.g.
+    ``Bèta… (10000 tekens)``, so that one value does not fill the screen."""
+    if len(text) <= keep:
+        return text
+    return f"{visible(text[:keep])}… ({len(text)} tekens)"
 
 
 def _required(values: pd.Series, file: str, column: str) -> list[Problem]:

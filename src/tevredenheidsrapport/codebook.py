@@ -5,10 +5,18 @@ A codebook names every item of one questionnaire version, its type (a key of
 it belongs to. A new year's questionnaire is a new
 file in ``data/codebooks/``; the reader below checks it and reports every problem at once.
 See ``data/README.md`` for the format.
+
+Identifiers (the questionnaire, item, section, scale and matrix row ids, the references
+between them, roles) become column names, figure file names and ids in the report, so they
+must match :data:`ID_PATTERN` (the codebook id and the version have patterns of their own);
+texts and labels may hold no hidden character (:func:`.md.hidden_characters`) and have a
+maximum length (:data:`.checks.MAX_TEXT_LENGTH`). What breaks these rules is refused here,
+with file, line and field, before anything can reach a path or the markup of a report.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +24,11 @@ from types import MappingProxyType
 
 import yaml
 
+from . import yamlsafe
+from .checks import MAX_INTRO_LENGTH, MAX_TEXT_LENGTH, shortened
 from .errors import CodebookError, Problem
 from .items import ITEM_TYPES, ItemType
+from .md import WHITESPACE, hidden_characters, visible
 
 GROUPS = ("client", "opdrachtgever")
 #: Top-level fields every codebook must have.
@@ -30,6 +41,30 @@ REQUIRED_FIELDS = (
     "items",
     "sections",
 )
+#: An identifier in a codebook: questionnaire, item, section, scale, matrix row, role, and
+#: every reference to one. Every shipped codebook uses only these (``tevreden_contact``).
+ID_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,39}")
+#: The codebook's own id, which is also its file name (``arbeid-2024``).
+CODEBOOK_ID_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+#: The version of a questionnaire (``2019``, ``test``).
+VERSION_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,19}")
+#: What a role names: an item id or an answer column (``<matrix>_<row>``, ``<multi>_<code>``).
+COLUMN_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,80}")
+#: What each pattern allows, as a problem states it.
+PATTERN_TEXT = MappingProxyType(
+    {
+        ID_PATTERN: "kleine letters, cijfers en '_', beginnend met een letter, hoogstens 40 tekens",
+        CODEBOOK_ID_PATTERN: (
+            "kleine letters, cijfers, '-' en '_', beginnend met een letter, hoogstens 40 tekens"
+        ),
+        VERSION_PATTERN: "kleine letters, cijfers, '.', '-' en '_', hoogstens 20 tekens",
+        COLUMN_PATTERN: (
+            "een item of antwoordkolom: kleine letters, cijfers en '_', beginnend met een letter"
+        ),
+    }
+)
+#: Answer codes are whole numbers from -MAX_CODE to MAX_CODE (they become column names).
+MAX_CODE = 99999
 
 
 @dataclass(frozen=True)
@@ -141,6 +176,7 @@ class LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> LineMapping:
+    yamlsafe.check_duplicate_keys(loader, node)
     loader.flatten_mapping(node)
     out = LineMapping()
     out.line = node.start_mark.line + 1
@@ -177,9 +213,15 @@ def line_of(raw: object, key: object = None) -> int | None:
 
 
 def _codes(
-    raw: object, where: str, problems: list[Problem], file: str, line: int | None
+    raw: object,
+    where: str,
+    problems: list[Problem],
+    file: str,
+    line: int | None,
+    column: str = "options",
 ) -> dict[int, str]:
-    """Read an options mapping ``{code: label}`` with integer codes."""
+    """Read an options mapping ``{code: label}`` with integer codes (``column``: the field it
+    stands in, for the problems of its labels)."""
     if not isinstance(raw, Mapping) or not raw:
         problems.append(
             Problem(
@@ -212,8 +254,22 @@ def _codes(
                     value=_shown(label),
                 )
             )
+        elif abs(code) > MAX_CODE:
+            problems.append(
+                Problem(
+                    file,
+                    f"{where}: antwoordcode is te groot",
+                    row=line_of(raw, key),
+                    column=column,
+                    value=shortened(str(key)),
+                    expected=f"een geheel getal van -{MAX_CODE} tot en met {MAX_CODE}",
+                )
+            )
         else:
             out[code] = str(label)
+            problems += _text_problems(
+                out[code], f"{where}: antwoordlabel", file, line_of(raw, key), column
+            )
     return out
 
 
@@ -238,6 +294,69 @@ def _shown(value: object, depth: int = 0) -> object:
     if isinstance(value, list):
         return [_shown(v, depth + 1) for v in value]
     return value
+
+
+def _code_problems(
+    value: object,
+    message: str,
+    file: str,
+    row: int | None,
+    column: str,
+    pattern: re.Pattern[str] = ID_PATTERN,
+) -> list[Problem]:
+    """A problem when ``value`` is not an identifier that ``pattern`` allows (a number is
+    taken as its text: ``version: 2019``)."""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        if pattern.fullmatch(str(value)):
+            return []
+    shown = shortened(value) if isinstance(value, str) else _shown(value)
+    return [
+        Problem(file, message, row=row, column=column, value=shown, expected=PATTERN_TEXT[pattern])
+    ]
+
+
+def _is_id(value: object, pattern: re.Pattern[str] = ID_PATTERN) -> bool:
+    """Whether ``value`` is an identifier that ``pattern`` allows."""
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def _text_problems(
+    text: str,
+    what: str,
+    file: str,
+    row: int | None,
+    column: str | None,
+    limit: int = MAX_TEXT_LENGTH,
+) -> list[Problem]:
+    """Problems of a text or label that a report shows: a hidden character (a control, format
+    or bidi character; ordinary whitespace is fine), or more than ``limit`` characters."""
+    problems = []
+    hidden = hidden_characters(text, WHITESPACE)
+    if hidden:
+        at = text.index(hidden[0])
+        excerpt = text if len(text) <= 80 else "…" + text[max(0, at - 30) : at + 30] + "…"
+        problems.append(
+            Problem(
+                file,
+                f"{what} bevat een onzichtbaar stuurteken",
+                row=row,
+                column=column,
+                value=visible(excerpt, WHITESPACE),
+                expected="een tekst met alleen zichtbare tekens",
+            )
+        )
+    if len(text) > limit:
+        problems.append(
+            Problem(
+                file,
+                f"{what} is te lang",
+                row=row,
+                column=column,
+                value=shortened(" ".join(text.split())),
+                expected=f"hoogstens {limit} tekens",
+            )
+        )
+    return problems
 
 
 def _diensten(raw: object) -> tuple[int, ...] | None | bool:
@@ -268,6 +387,7 @@ def parse_codebook(data: Mapping, file: str = "<codebook>") -> Codebook:
     if problems:
         raise CodebookError(problems)
     problems += _check_group(data, file)
+    problems += _check_identifiers(data, file)
     scales = _read_scales(data, file, problems)
     sections = _read_sections(data, file, problems)
     raw_items = _item_list(data, file, problems)
@@ -308,6 +428,28 @@ def _check_required(data: Mapping, file: str) -> list[Problem]:
     ]
 
 
+#: The top-level identifiers and the pattern each must match.
+_TOP_LEVEL_IDS = (
+    ("codebook", CODEBOOK_ID_PATTERN),
+    ("questionnaire", ID_PATTERN),
+    ("version", VERSION_PATTERN),
+    ("respondent_id", ID_PATTERN),
+    ("grade_item", ID_PATTERN),
+)
+
+
+def _check_identifiers(data: Mapping, file: str) -> list[Problem]:
+    """The top-level identifiers match their patterns; the title is a text a report shows."""
+    problems = []
+    for key, pattern in _TOP_LEVEL_IDS:
+        if key in data:
+            message = f"{key} is geen geldige code"
+            problems += _code_problems(data[key], message, file, line_of(data, key), key, pattern)
+    if isinstance(data.get("title"), str):
+        problems += _text_problems(data["title"], "titel", file, line_of(data, "title"), "title")
+    return problems
+
+
 def _check_group(data: Mapping, file: str) -> list[Problem]:
     """The group must be client or opdrachtgever."""
     if data["group"] in GROUPS:
@@ -338,10 +480,15 @@ def _read_scales(data: Mapping, file: str, problems: list[Problem]) -> dict[str,
             )
         )
         raw_scales = {}
-    return {
-        str(name): _codes(opts, f"schaal {name}", problems, file, line_of(raw_scales, name))
-        for name, opts in raw_scales.items()
-    }
+    scales = {}
+    for i, (name, opts) in enumerate(raw_scales.items()):
+        line = line_of(raw_scales, name)
+        if not _is_id(name):
+            message = f"schaal #{i + 1}: naam is geen geldige code"
+            problems += _code_problems(name, message, file, line, "scales")
+            continue
+        scales[name] = _codes(opts, f"schaal {name}", problems, file, line, "scales")
+    return scales
 
 
 def _check_grade_item(
@@ -350,6 +497,8 @@ def _check_grade_item(
     """``grade_item`` must name an item of type grade."""
     grade_id = str(data["grade_item"])
     grade = by_id.get(grade_id)
+    if not _is_id(data["grade_item"]):  # reported by _check_identifiers
+        return []
     if grade_id in broken or (grade is not None and grade.type == "grade"):
         return []
     return [
@@ -380,8 +529,12 @@ def _read_complete_when(
         )
         raw_complete = [data["grade_item"]]
     complete = tuple(str(c) for c in raw_complete)
-    for c in complete:
-        if c not in known:
+    for raw_c, c in zip(raw_complete, complete, strict=True):
+        if not _is_id(raw_c):
+            message = "complete_when noemt geen geldige code"
+            row = line_of(data, "complete_when")
+            problems += _code_problems(raw_c, message, file, row, "complete_when")
+        elif c not in known:
             problems.append(
                 Problem(
                     file,
@@ -398,6 +551,8 @@ def _read_roles(data: Mapping, file: str, problems: list[Problem]) -> Mapping:
     """The roles mapping (role -> item or columns), checked to be a mapping."""
     roles = data.get("roles") or {}
     if isinstance(roles, Mapping):
+        for role, value in roles.items():
+            problems += _role_problems(roles, role, value, file)
         return roles
     problems.append(
         Problem(
@@ -409,6 +564,19 @@ def _read_roles(data: Mapping, file: str, problems: list[Problem]) -> Mapping:
         )
     )
     return {}
+
+
+def _role_problems(roles: Mapping, role: object, value: object, file: str) -> list[Problem]:
+    """A role is named by an identifier and names an item or column, or a list of those."""
+    line = line_of(roles, role)
+    if not _is_id(role):
+        return _code_problems(role, "roles: rol is geen geldige code", file, line, "roles")
+    refs = value if isinstance(value, list) and value else [value]
+    bad = [ref for ref in refs if not _is_id(ref, COLUMN_PATTERN)]
+    if not bad:
+        return []
+    message = f"rol {role} noemt geen geldige code"
+    return _code_problems(bad[0], message, file, line, f"roles.{role}", COLUMN_PATTERN)
 
 
 # ---- sections
@@ -429,17 +597,25 @@ def _read_sections(data: Mapping, file: str, problems: list[Problem]) -> list[Se
             )
         )
         raw_sections = []
-    for raw in raw_sections:
+    for i, raw in enumerate(raw_sections):
         if not isinstance(raw, Mapping) or not raw.get("id") or "title" not in raw:
             problems.append(
                 Problem(file, "sectie zonder id of titel", row=line_of(raw), value=_shown(raw))
             )
             continue
+        if not _is_id(raw["id"]):
+            message = f"sectie #{i + 1}: id is geen geldige code"
+            problems += _code_problems(raw["id"], message, file, line_of(raw, "id"), "id")
+            continue
         sid = str(raw["id"])
         dienst = _read_diensten(raw, f"sectie {sid}", file, problems)
-        sections.append(
-            Section(sid, str(raw["title"]), str(raw.get("intro", "") or "").strip(), dienst)
+        title, intro = str(raw["title"]), str(raw.get("intro", "") or "").strip()
+        where = f"sectie {sid}"
+        problems += _text_problems(title, f"{where}: titel", file, line_of(raw, "title"), "title")
+        problems += _text_problems(
+            intro, f"{where}: inleiding", file, line_of(raw, "intro"), "intro", MAX_INTRO_LENGTH
         )
+        sections.append(Section(sid, title, intro, dienst))
     return sections
 
 
@@ -509,6 +685,12 @@ def _read_items(
         where = f"item {iid or '#' + str(i + 1)}"
         if not iid:
             problems.append(Problem(file, f"{where}: id ontbreekt", row=line_of(raw)))
+            continue
+        if not _is_id(raw.get("id")):
+            # the id is not shown in the message: it may hold anything (a line break, markup)
+            message = f"item #{i + 1}: id is geen geldige code"
+            problems += _code_problems(raw.get("id"), message, file, line_of(raw, "id"), "id")
+            broken.add(iid)
             continue
         if iid in seen:
             problems.append(
@@ -597,7 +779,26 @@ class _ItemReader:
         if not rows:
             row = line_of(self.raw, "rows") or line_of(self.raw)
             self.add("matrix zonder rijen", "rows", _shown(self.raw.get("rows")), row=row)
+        for key in list(raw_rows) if rows else []:
+            line = line_of(raw_rows, key)
+            if not _is_id(key):
+                message = f"{self.where}: rij-id is geen geldige code"
+                self.problems += _code_problems(key, message, self.file, line, "rows")
+                del rows[str(key)]
+            else:
+                self.problems += _text_problems(
+                    rows[key], f"{self.where}: rijtekst", self.file, line, "rows"
+                )
         return rows
+
+    def text(self, key: str, what: str) -> str | None:
+        """The optional text field ``key`` (None when absent), with the problems of a text."""
+        value = _optional_text(self.raw.get(key))
+        if value is not None:
+            self.problems += _text_problems(
+                value, f"{self.where}: {what}", self.file, line_of(self.raw, key), key
+            )
+        return value
 
 
 def _read_item(reader: _ItemReader, iid: str, kind: ItemType, section_ids: set[str]) -> Item:
@@ -625,8 +826,8 @@ def _read_item(reader: _ItemReader, iid: str, kind: ItemType, section_ids: set[s
         when=when,
         diensten=diensten,
         figure=bool(raw.get("figure", kind.figure_default)),
-        note=_optional_text(raw.get("note")),
-        label=_optional_text(raw.get("label")),
+        note=reader.text("note", "toelichting"),
+        label=reader.text("label", "korte naam"),
     )
     if raw.get("decimals", False) not in (True, False):
         reader.add("decimals moet true of false zijn", "decimals", _shown(raw.get("decimals")))
@@ -647,6 +848,11 @@ def _read_when(reader: _ItemReader) -> Routing | None:
             _shown(w),
             "{item: <id>, in: [1, 2]}",
         )
+        return None
+    if not _is_id(w["item"]):
+        message = f"{reader.where}: routering noemt geen geldige code"
+        row = line_of(w, "item")
+        reader.problems += _code_problems(w["item"], message, reader.file, row, "when.item")
         return None
     return Routing(str(w["item"]), tuple(c for c in codes if c is not None))
 
@@ -669,7 +875,14 @@ def _read_other(reader: _ItemReader) -> tuple[int | None, str | None]:
                 column="other.option",
             )
     if "text" in other:
-        other_text = str(other["text"])
+        if _is_id(other["text"]):
+            other_text = str(other["text"])
+        else:
+            message = f"{reader.where}: 'anders'-tekst noemt geen geldige code"
+            row = line_of(other, "text")
+            reader.problems += _code_problems(
+                other["text"], message, reader.file, row, "other.text"
+            )
     return other_option, other_text
 
 
@@ -682,7 +895,11 @@ def _read_text(reader: _ItemReader) -> str:
     if text is None or not str(text).strip():
         reader.add("vraagtekst ontbreekt", "text")
         return ""
-    return str(text).strip()
+    text = str(text).strip()
+    reader.problems += _text_problems(
+        text, f"{reader.where}: vraagtekst", reader.file, line_of(reader.raw, "text"), "text"
+    )
+    return text
 
 
 # ---- references between items
@@ -740,7 +957,7 @@ def load_codebook(path: str | Path) -> Codebook:
     """Read and check one codebook file; raises CodebookError listing every problem."""
     path = Path(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=LineLoader)  # a SafeLoader
+        data = yamlsafe.load_file(path, LineLoader)  # a SafeLoader; regular file, size cap
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         raise CodebookError(

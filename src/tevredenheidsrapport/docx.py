@@ -22,6 +22,7 @@ import pypandoc
 
 from .config import RESOURCES
 from .labels import CONTENTS_TITLE
+from .md import printable
 
 REFERENCE_DOCX = RESOURCES / "reference.docx"
 DOCX_FILTER = RESOURCES / "docx.lua"
@@ -33,7 +34,11 @@ SOURCE_DATE_EPOCH = "315532800"
 
 
 def _pandoc_args(work_dir: Path, title: str) -> list[str]:
-    """Pandoc's arguments for the Word document (the AST comes on standard input)."""
+    """Pandoc's arguments for the Word document (the AST comes on standard input).
+
+    The title holds the provider's name: one line without hidden characters, so that it stays
+    one metadata value (Pandoc reads it as a plain string, never as markup)."""
+    title = " ".join(printable(title).split())
     return [
         "-f",
         "json",

@@ -18,7 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import theme
+from . import labels, theme
+from .fsutil import is_within, safe_name
 
 Drawing = Callable[[], object]  # returns the Axes (or Figure) it drew on
 Pending = list[tuple[Path, Drawing]]
@@ -34,15 +35,43 @@ class FigureSink:
     ``FigureSink()`` draws every figure when it is saved (Jupyter, Quarto);
     ``FigureSink(collect=True)`` records the drawings for :meth:`draw_all`. A session owns
     one sink per report; there is no sink shared between reports.
+
+    The name of a figure comes partly from data (a codebook's questionnaire and item ids),
+    so the sink trusts no path it is given: the file name is made safe with
+    :func:`~.fsutil.safe_name` (a safe name stays as it is), and the file must land in
+    ``root`` (the report's work directory) or below it, symbolic links resolved; without
+    ``root``, every figure must go into the directory of the sink's first figure. A path
+    that leaves it, or whose directory does not exist, is refused with a ValueError before
+    anything is drawn.
     """
 
-    def __init__(self, *, collect: bool = False):
+    def __init__(self, *, collect: bool = False, root: str | os.PathLike[str] | None = None):
         self.collecting = collect
         self.pending: Pending = []
+        self.root = Path(root) if root is not None else None
+
+    def target(self, path: str | os.PathLike[str]) -> Path:
+        """The file a figure meant for ``path`` is written to: ``<safe name>.svg`` in the
+        directory of ``path``, which must lie inside the sink's root (see the class)."""
+        path = Path(path)
+        stem = path.name[: -len(".svg")] if path.name.endswith(".svg") else path.name
+        target = path.parent / f"{safe_name(stem)}.svg"
+        if self.root is None:
+            self.root = path.parent
+        if not is_within(target, self.root):
+            raise ValueError(
+                labels.FIGURE_OUTSIDE_WORK_DIR.format(path=str(path), root=str(self.root))
+            )
+        if not target.parent.is_dir():
+            raise ValueError(
+                labels.FIGURE_DIR_MISSING.format(path=str(path), directory=str(target.parent))
+            )
+        return target
 
     def save(self, path: str | os.PathLike[str], draw: Drawing) -> Path:
-        """Draw ``draw()`` into the SVG file ``path``: now, or later when collecting."""
-        path = Path(path)
+        """Draw ``draw()`` into an SVG file for ``path`` (see :meth:`target`): now, or later
+        when collecting. Returns the file's path."""
+        path = self.target(path)
         if self.collecting:
             self.pending.append((path, draw))
         else:

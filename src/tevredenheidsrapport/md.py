@@ -7,27 +7,97 @@ HTML and PDF alike and can never become HTML, a link, a Typst command or a headi
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Sequence
 
+from .labels import IMAGE_PATH_HIDDEN
+
 # Every ASCII punctuation character may be backslash-escaped in Pandoc markdown; escaping all
 # of them is simpler and safer than deciding which are special where.
 _PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~^$@&%\"'=:;,/?])")
-_CONTROL = frozenset({c for c in map(chr, range(32)) if c not in "\n\t"} | {"\x7f"})
+#: Ordinary whitespace, allowed in a text where a line break makes sense (item texts).
+WHITESPACE = "\t\n\r"
+# Unicode categories a report cannot show as they are stored: control characters (Cc: a NUL
+# cannot be passed to pandoc, an ESC makes a figure's SVG unreadable), format characters
+# (Cf: invisible, among them the bidi embeddings, overrides, isolates and marks, which make
+# text display in another order than it is stored) and the line and paragraph separators.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# Format characters that scripts and emoji need to display correctly: ZWNJ and ZWJ.
+_JOINERS = frozenset("\u200c\u200d")
+# A Pandoc identifier (``#fig-...``), an HTML id and a Typst label alike.
+_IDENT = re.compile(r"[A-Za-z0-9_-]{1,80}")
+# A link destination that Pandoc reads as it stands; anything else goes inside <...>.
+_PLAIN_TARGET = re.compile(r"[A-Za-z0-9._/~+-]+")
+
+
+def _hidden(ch: str) -> bool:
+    return unicodedata.category(ch) in _HIDDEN_CATEGORIES and ch not in _JOINERS
+
+
+def hidden_characters(text: str, allowed: str = "") -> list[str]:
+    """The characters of ``text`` that a report cannot show as they are stored (control and
+    format characters, bidi controls, line separators), except those in ``allowed``.
+
+    The one rule for names and texts that come from data: the checks refuse what this finds
+    (provider names with ``allowed=""``, codebook texts with :data:`WHITESPACE`), and the
+    escaping functions below drop it, in case a text got past the checks."""
+    if text.isprintable():  # fast path: no control, format or separator character at all
+        return []
+    return [ch for ch in text if ch not in allowed and _hidden(ch)]
+
+
+def visible(text: str, allowed: str = "") -> str:
+    """``text`` with its hidden characters written as code points (``<U+001B>``)."""
+    if not hidden_characters(text, allowed):
+        return text
+    return "".join(f"<U+{ord(ch):04X}>" if ch not in allowed and _hidden(ch) else ch for ch in text)
+
+
+def printable(text: object) -> str:
+    """``text`` without its hidden characters (ordinary whitespace stays)."""
+    s = str(text)
+    if s.isprintable():
+        return s
+    return "".join(ch for ch in s if ch in WHITESPACE or not _hidden(ch))
 
 
 def escape(text: object) -> str:
     """Return ``text`` as literal Pandoc markdown inline text (one line)."""
-    s = "".join(ch for ch in str(text) if ch not in _CONTROL)
-    s = " ".join(s.split())  # newlines would start new blocks
+    s = " ".join(printable(text).split())  # newlines would start new blocks
     s = unicodedata.normalize("NFC", s)
     return _PUNCT.sub(r"\\\1", s)
 
 
 def attr(value: object) -> str:
     """Return ``value`` safe for a double-quoted Pandoc attribute value."""
-    return " ".join(str(value).split()).replace("\\", "\\\\").replace('"', '\\"')
+    return " ".join(printable(value).split()).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def ident(value: object) -> str:
+    """``value`` as a Pandoc identifier (an HTML id, a Typst label): unchanged when it is
+    letters, digits, '-' and '_' only (at most 80), else a slug of those characters plus a
+    short hash of the original, so that two values never share an id. Nothing in it can end
+    the attribute block or start markup."""
+    text = str(value)
+    if _IDENT.fullmatch(text):
+        return text
+    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", ascii_).strip("-_")[:60] or "x"
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{slug}-{digest}"
+
+
+def link_target(path: str) -> str:
+    """``path`` as the destination of a Pandoc link or image: as it stands when it is plain,
+    else inside ``<...>`` with the characters that could end it escaped. Raises ValueError
+    for a path with a line break or another hidden character, which no destination can hold."""
+    if _PLAIN_TARGET.fullmatch(path) and not path.startswith("<"):
+        return path
+    if hidden_characters(path):
+        raise ValueError(IMAGE_PATH_HIDDEN.format(path=path))
+    return "<" + re.sub(r"([\\<>])", r"\\\1", path) + ">"
 
 
 class Md(str):
@@ -69,8 +139,7 @@ def raw(fmt: str, code: str) -> str:
 
 def typst_string(text: object) -> str:
     """``text`` as a Typst string literal: shown literally, never interpreted as markup."""
-    s = "".join(ch for ch in str(text) if ch not in _CONTROL)
-    s = " ".join(s.split())
+    s = " ".join(printable(text).split())
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -10,7 +10,13 @@
   contents as Word paragraphs with the reference document's styles.
 - :class:`JupyterHtml` is what a notebook displays (figures embedded).
 
-Data (names, item texts, labels) is escaped here, at the edge, and nowhere else.
+Data (names, item texts, labels) is escaped here, at the edge, and nowhere else. Ids and
+image paths are data too (a figure's id and file name hold a codebook's questionnaire and item
+ids): every id passes through :func:`.md.ident`, every attribute value through
+:func:`.md.attr`, and an image is only written when it is a figure file (``.svg``) inside the
+directory the document is read from, as a link destination that cannot end early
+(:func:`.md.link_target`). The codebook checks refuse such ids long before; this holds when
+they were bypassed.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
-from . import theme
+from . import labels, theme
 from .blocks import (
     Block,
     Blocks,
@@ -40,7 +46,8 @@ from .blocks import (
     Suppressed,
     Table,
 )
-from .md import attr, escape, fence, pipe_table, raw, typst_string
+from .fsutil import is_within
+from .md import attr, escape, fence, ident, link_target, pipe_table, printable, raw, typst_string
 
 #: Small grey text for source lines and notes in the PDF (Pandoc's typst:text attributes).
 MUTED_TYPST = MappingProxyType(
@@ -50,6 +57,22 @@ MUTED_TYPST = MappingProxyType(
 FLOAT_TYPST = MappingProxyType(
     {"typst:breakable": "false", "typst:above": "1.4em", "typst:below": "1.6em"}
 )
+#: The files a report's image may be: the figures the sink draws.
+IMAGE_SUFFIXES = (".svg",)
+
+
+def checked_image(path: str | os.PathLike[str], base: str | os.PathLike[str] | None) -> Path:
+    """``path`` when it may be shown as an image of the report: a figure file (``.svg``) and,
+    when ``base`` is given, inside ``base`` (symbolic links resolved). Raises ValueError
+    otherwise, so that no other file (``/etc/passwd``) is ever embedded."""
+    p = Path(path)
+    if p.suffix.lower() not in IMAGE_SUFFIXES:
+        raise ValueError(
+            labels.IMAGE_NOT_A_FIGURE.format(path=str(path), suffixes=", ".join(IMAGE_SUFFIXES))
+        )
+    if base is not None and not is_within(p, base):
+        raise ValueError(labels.IMAGE_OUTSIDE_WORK_DIR.format(path=str(path), root=str(base)))
+    return p
 
 
 class PandocMarkdown:
@@ -79,9 +102,16 @@ class PandocMarkdown:
 
     # -- helpers
     def image_path(self, path: str) -> str:
+        """The path of a figure's image as the document refers to it: relative to ``base``
+        (inside it, see :func:`checked_image`), or as the sink wrote it without a base."""
+        checked_image(path, self.base)
         if self.base is None:
             return Path(path).as_posix()
         return Path(os.path.relpath(path, self.base)).as_posix()
+
+    def image(self, alt: str, path: str, width: str) -> str:
+        """A Pandoc image: alt text escaped, path checked and written as a safe destination."""
+        return f"![{escape(alt)}]({link_target(self.image_path(path))}){{width={width}}}"
 
     def _raw(self, b: Block) -> str:
         """The raw blocks of every asked format; the native form when none was asked."""
@@ -118,10 +148,10 @@ class PandocMarkdown:
             attrs["data-n"] = b.n
         if b.item:
             attrs["data-item"] = b.item
-        image = f"![{escape(b.alt)}]({self.image_path(b.image)}){{width=100%}}"
+        image = self.image(b.alt, b.image, "100%")
         source = fence(escape(b.source), "rsource", attrs=MUTED_TYPST)
         body = "\n\n".join([self._caption(b.title), image, source])
-        return fence(body, "rfigure", ident=f"fig-{b.id}", attrs=attrs, depth=4)
+        return fence(body, "rfigure", ident=f"fig-{ident(b.id)}", attrs=attrs, depth=4)
 
     def _suppressed(self, b: Suppressed) -> str:
         return fence(f"**{escape(b.title)}.** {escape(b.reason)}", "rsuppressed")
@@ -131,16 +161,19 @@ class PandocMarkdown:
         if b.notes:
             parts.append(self._note(Note(b.notes, muted=True)))
         body = "\n\n".join(parts)
-        return fence(body, "rtable", ident=f"tbl-{b.id}", attrs=FLOAT_TYPST, depth=4)
+        return fence(body, "rtable", ident=f"tbl-{ident(b.id)}", attrs=FLOAT_TYPST, depth=4)
 
     def _meta(self, b: DocumentMeta) -> str:
         # metadata values are markdown to Pandoc: escaped, so the title stays literal
-        when = "".join(f"\n  {k}: {'true' if v else 'false'}" for k, v in b.conditions.items())
-        prefixes = "".join(f'\n  {k}: "{attr(escape(v))}"' for k, v in b.prefixes.items())
+        # keys and the language are ids: slugged, so that none can end the YAML block
+        when = "".join(
+            f"\n  {ident(k)}: {'true' if v else 'false'}" for k, v in b.conditions.items()
+        )
+        prefixes = "".join(f'\n  {ident(k)}: "{attr(escape(v))}"' for k, v in b.prefixes.items())
         return (
             "---\n"
             f'pagetitle: "{attr(escape(b.pagetitle))}"\n'
-            f"lang: {b.lang}\n"
+            f"lang: {ident(b.lang)}\n"
             f"tevreden:{when}\n"
             f"tevreden-prefix:{prefixes}\n"
             "---"
@@ -186,8 +219,7 @@ class DocxMarkdown(PandocMarkdown):
         parts = [self._styled([("Summary Title", b.label)])]
         for fig in (b.map, b.donut):
             if fig is not None:
-                image = f"![{escape(fig.alt)}]({self.image_path(fig.image)}){{width=45%}}"
-                parts.append(image)
+                parts.append(self.image(fig.alt, fig.image, "45%"))
                 parts.append(self._styled([("Summary Caption", fig.caption)]))
         parts.append(
             self._styled([("Summary Grade", f"{b.grade} – {b.grade_caption} ({b.grade_note})")])
@@ -221,12 +253,12 @@ class HtmlRaw:
 
     @staticmethod
     def cover(b: Cover) -> str:
-        e = html.escape
+        e = _html
         lines = [f'<p class="cover-{k}">{e(v)}</p>' for k, v in _cover_fields(b)]
         return '<header class="cover">\n' + "\n".join(lines) + "\n</header>"
 
     def summary(self, b: Summary) -> str:
-        e = html.escape
+        e = _html
         cells = []
         if b.map is not None:
             cells.append(self._figure(b.map, "summary-map"))
@@ -249,7 +281,7 @@ class HtmlRaw:
         )
 
     def _figure(self, f: CoverFigure, cls: str) -> str:
-        e = html.escape
+        e = _html
         src = self.md.image_path(f.image)
         return f'<figure class="{cls}"><img src="{e(src)}" alt="{e(f.alt)}"><figcaption>{e(f.caption)}</figcaption></figure>'
 
@@ -317,7 +349,7 @@ class JupyterHtml:
         return "\n".join(p for p in (self.block(b) for b in Blocks.join(blocks)) if p)
 
     def block(self, b: Block) -> str:
-        e = html.escape
+        e = _html
         if isinstance(b, Heading):
             return f"<h{b.level + 1}>{e(b.text)}</h{b.level + 1}>"
         if isinstance(b, Paragraph):
@@ -355,7 +387,7 @@ class JupyterHtml:
 
     @staticmethod
     def _table(b: Table) -> str:
-        e = html.escape
+        e = _html
         head = "".join(f"<th>{e(str(c))}</th>" for c in b.frame.columns)
         rows = []
         styles = b.row_styles or ("",) * len(b.frame)
@@ -371,9 +403,21 @@ class JupyterHtml:
         )
 
 
+def _html(text: object) -> str:
+    """``text`` as HTML text or attribute value: hidden characters dropped, markup escaped."""
+    return html.escape(printable(text))
+
+
 def _img(path: str, alt: str) -> str:
+    """The figure embedded; only an SVG file is (never another file a path might name)."""
     try:
-        data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    except OSError:
-        return f"<p>[{html.escape(alt)}]</p>"
-    return f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt)}" style="max-width:100%">'
+        checked_image(path, None)
+        data = Path(path).read_bytes() if Path(path).is_file() else b""  # no device, no FIFO
+    except (OSError, ValueError):
+        data = b""
+    if not data.lstrip().startswith((b"<?xml", b"<svg")):
+        return f"<p>[{_html(alt)}]</p>"
+    encoded = base64.b64encode(data).decode("ascii")
+    return (
+        f'<img src="data:image/svg+xml;base64,{encoded}" alt="{_html(alt)}" style="max-width:100%">'
+    )
