@@ -116,3 +116,45 @@ def test_benchmark_needs_three_other_providers_and_enough_answers_without_any_on
     per_provider, allowed
 ):
     assert benchmark_allowed(per_provider, min_answers=3, min_providers=3) is allowed
+
+
+# ---- group disclosure: background items -------------------------------------------------------
+def _reports(demo_2025, settings, tmp_path):
+    from tevredenheidsrapport.blocks import Figure, Suppressed
+    from tevredenheidsrapport.drawing import FigureSink
+    from tevredenheidsrapport.renderers import PandocMarkdown
+    from tevredenheidsrapport.report import Report
+    from tevredenheidsrapport.session import Session
+    from tevredenheidsrapport.survey import load_survey
+
+    survey = load_survey(demo_2025, settings)
+    session = Session(
+        settings, survey, tmp_path, FigureSink(collect=True), PandocMarkdown(base=tmp_path)
+    )
+    for pid in survey.provider_ids():
+        blocks = Report(session, pid).client_sections()
+        yield pid, list(blocks.of(Figure)), list(blocks.of(Suppressed))
+
+
+def test_background_items_need_ten_answers_and_more_than_one_answer(demo_2025, settings, tmp_path):
+    from tevredenheidsrapport import labels
+
+    background = {"geslacht", "opleiding", "uitkering"}
+    kb = settings.privacy.background_min_answers
+    assert kb == 10
+    withheld = shown = 0
+    for _, figures, suppressed in _reports(demo_2025, settings, tmp_path):
+        for f in figures:
+            if f.item in background:
+                shown += 1
+                assert f.n >= kb
+                counts = f.data[f.data["group"] != labels.ALLE_DEELNEMERS]["percent"]
+                assert (counts < 100).all()  # no answer holds for everyone
+        for s in suppressed:
+            if s.item in background:
+                withheld += 1
+                assert s.reason in (
+                    labels.FIGURE_BACKGROUND_FEW.format(k=kb),
+                    labels.FIGURE_ONE_ANSWER,
+                )
+    assert shown and withheld  # the demo has providers on both sides of the line

@@ -16,6 +16,7 @@ with file, line and field, before anything can reach a path or the markup of a r
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -93,6 +94,9 @@ class Item:
     when: Routing | None = None
     diensten: tuple[int, ...] | None = None
     figure: bool = True
+    #: A background characteristic (gender, education, benefit): shown only with more
+    #: answers, and never when everyone gave the same one (privacy, group disclosure).
+    background: bool = False
     note: str | None = None
     label: str | None = None
 
@@ -120,6 +124,8 @@ class Section:
     title: str
     intro: str = ""
     diensten: tuple[int, ...] | None = None
+    #: Every item of the section is a background characteristic (see :attr:`Item.background`).
+    background: bool = False
 
 
 @dataclass(frozen=True)
@@ -392,6 +398,11 @@ def parse_codebook(data: Mapping, file: str = "<codebook>") -> Codebook:
     sections = _read_sections(data, file, problems)
     raw_items = _item_list(data, file, problems)
     items, broken = _read_items(raw_items, data, file, {s.id for s in sections}, scales, problems)
+    in_background = {s.id for s in sections if s.background}
+    items = [
+        dataclasses.replace(it, background=True) if it.section in in_background else it
+        for it in items
+    ]
     by_id = {it.id: it for it in items}
     known = set(by_id) | broken  # items reported already need no second problem per reference
     problems += _check_references(raw_items, by_id, known, file)
@@ -615,7 +626,18 @@ def _read_sections(data: Mapping, file: str, problems: list[Problem]) -> list[Se
         problems += _text_problems(
             intro, f"{where}: inleiding", file, line_of(raw, "intro"), "intro", MAX_INTRO_LENGTH
         )
-        sections.append(Section(sid, title, intro, dienst))
+        background = raw.get("background", False)
+        if background not in (True, False):
+            problems.append(
+                Problem(
+                    file,
+                    f"{where}: background moet true of false zijn",
+                    row=line_of(raw, "background"),
+                    column="background",
+                    value=_shown(background),
+                )
+            )
+        sections.append(Section(sid, title, intro, dienst, background is True))
     return sections
 
 
@@ -826,6 +848,7 @@ def _read_item(reader: _ItemReader, iid: str, kind: ItemType, section_ids: set[s
         when=when,
         diensten=diensten,
         figure=bool(raw.get("figure", kind.figure_default)),
+        background=raw.get("background", False) is True,
         note=reader.text("note", "toelichting"),
         label=reader.text("label", "korte naam"),
     )
