@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import zipfile
 from html.parser import HTMLParser
 
 import pytest
@@ -246,3 +247,74 @@ def test_a_provider_called_index_keeps_its_report(tmp_path):
     paths = overview.write_overview(tmp_path, [*PROVIDERS, ("index", "Index BV")])
     assert paths["html"].name == overview.HTML_FALLBACK
     assert not (tmp_path / "index.html").exists()
+
+
+# --------------------------------------------------------------------------- formulas
+
+#: Provider names a spreadsheet would run as a formula (OWASP, CSV injection).
+FORMULAS = [
+    "=1+1",
+    '=HYPERLINK("http://x")',
+    "=cmd|' /C calc'!A0",
+    "+SUM(1,2)",
+    "-2+3",
+    "@SUM(1+1)",
+    "\t=1+1",
+    "\r=1+1",
+    "＝1+1",  # full-width equals sign
+]
+
+
+@pytest.fixture
+def formulas(tmp_path):
+    """A sidecar per formula-like name (the id is plain; the name is the attack)."""
+    providers = []
+    for i, name in enumerate(FORMULAS):
+        pid = f"p{i}"
+        sidecar = {
+            "provider": {"id": pid, "name": name},
+            "period": {"id": "2025", "label": ""},
+            "table11": [_row("totaal", 40, 12, 7.6)],
+            "norm": {"status": "behaald", "met": True},
+            "files": {"html": f"{pid}.html"},
+        }
+        (tmp_path / f"{pid}.json").write_text(json.dumps(sidecar), encoding="utf-8")
+        providers.append((pid, name))
+    paths = overview.write_overview(
+        tmp_path, providers, failures={"p0": '=HYPERLINK("http://x") mislukt'}
+    )
+    return paths
+
+
+def test_csv_writes_formula_like_text_with_a_quote_in_front(formulas):
+    text = formulas["csv"].read_text(encoding="utf-8")
+    rows = {r["provider_id"]: r for r in csv.DictReader(io.StringIO(text, newline=""))}
+    for i, name in enumerate(FORMULAS):
+        assert rows[f"p{i}"]["naam"] == "'" + name.replace("\r", "\n")  # a CR ends no row
+        assert rows[f"p{i}"]["clienten_netto"] == "40"  # numbers stay numbers
+        assert rows[f"p{i}"]["clienten_rapportcijfer"] == "7.6"
+    assert rows["p0"]["fout"] == '\'=HYPERLINK("http://x") mislukt'
+
+
+def test_excel_writes_formula_like_text_as_text_cells(formulas):
+    ws = load_workbook(formulas["xlsx"]).active
+    col = {c.key: i for i, c in enumerate(overview.COLUMNS)}
+    rows = {r[col["provider_id"]].value: r for r in ws.iter_rows(min_row=2)}
+    for i, name in enumerate(FORMULAS):
+        cell = rows[f"p{i}"][col["naam"]]
+        assert cell.data_type == "s" and cell.value == name.replace("\r", "\n")  # as XML keeps it
+        assert cell.quotePrefix  # and stays text when someone edits the cell
+        netto = rows[f"p{i}"][col["clienten_netto"]]
+        assert netto.data_type == "n" and netto.value == 40
+    assert rows["p0"][col["fout"]].data_type == "s"
+    with zipfile.ZipFile(formulas["xlsx"]) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "<f>" not in sheet and "<f " not in sheet  # not a single formula in the sheet
+
+
+def test_html_overview_shows_formula_like_names_as_they_are(formulas):
+    rows = _html_rows(formulas["html"])
+    assert [rows[f"p{i}"]["naam"]["text"] for i in range(len(FORMULAS))] == [
+        name.replace("\r", "\n")
+        for name in FORMULAS  # the HTML parser reads CR as LF
+    ]

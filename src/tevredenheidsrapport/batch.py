@@ -34,7 +34,8 @@ from tqdm import tqdm
 
 from . import hashing, probes
 from .config import DEFAULT_FORMATS, TEMPLATE, Settings
-from .fsutil import remove_partials, safe_name
+from .errors import OutputPathError
+from .fsutil import MSG_IN_DATA, OUT_FOLDER, check_folders, is_within, remove_partials, safe_name
 from .job import Outcome, Task
 from .plan import BatchPlan, Job, plan_batch, write_manifest
 
@@ -118,12 +119,14 @@ def render_batch(
     ``jobs`` worker processes (default: every core); ``dask`` is ``"local"`` or a scheduler
     address to run on a Dask cluster instead.
 
-    Raises FileNotFoundError when ``data`` holds no period, DataError before rendering
-    anything when a period with work to do has invalid data, KeyError for unknown
-    ``providers``, ConfigError when Dask is asked for but unavailable. A failing report does
-    not raise: see :attr:`BatchResult.failed`.
+    Raises OutputPathError, before anything is read or written, when ``out_dir`` or
+    ``work_root`` lies in the delivery or cannot be written; FileNotFoundError when ``data``
+    holds no period, DataError before rendering anything when a period with work to do has
+    invalid data, KeyError for unknown ``providers``, ConfigError when Dask is asked for but
+    unavailable. A failing report does not raise: see :attr:`BatchResult.failed`.
     """
     t0 = time.perf_counter()
+    check_folders(data, out_dir, work_root)
     plan = plan_batch(
         data,
         out_dir,
@@ -133,6 +136,7 @@ def render_batch(
         force=force,
         template=template,
     )
+    _check_period_outputs(plan)
     result = BatchResult(skipped=list(plan.skipped), phases=dict(plan.phases))
 
     t = time.perf_counter()
@@ -158,6 +162,17 @@ def render_batch(
     result.phases["overview"] = time.perf_counter() - t
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _check_period_outputs(plan: BatchPlan) -> None:
+    """Refuse a period whose output folder lies in the data of a period (``--data
+    _output/2025 --out _output``): its stamps would change the digest of its own input."""
+    for period in plan.periods:
+        for source in plan.periods:
+            if is_within(period.out, source.inputs.path):
+                raise OutputPathError(
+                    MSG_IN_DATA.format(what=OUT_FOLDER, path=period.out, data=source.inputs.path)
+                )
 
 
 def load_surveys(plan: BatchPlan, settings: Settings) -> dict[Path, Survey]:

@@ -1,7 +1,9 @@
 """Command line: ``tevreden validate | render | batch | demo | notebook``.
 
 The CLI only gathers arguments and calls one library function per command; errors the user
-can fix are printed as clear Dutch messages (no traceback) with a non-zero exit status.
+can fix are printed as clear Dutch messages (no traceback) with a non-zero exit status, and
+so is a file the system would not let us read or write (a full disk, a file size limit, a
+read-only folder), with its path.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 from pathlib import Path
 
 from . import config
-from .errors import ConfigError, DataError, RenderError, TevredenError
+from .errors import ConfigError, DataError, RenderError, TevredenError, os_error_text
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 EXIT_INTERRUPTED = 130  # like a shell after Ctrl-C
@@ -41,11 +43,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    settings = _settings(args)  # a wrong setting is refused before anything is imported
+
     from .dataset import find_periods
     from .fsutil import safe_name
     from .render import render_report
 
-    settings = _settings(args)
     periods = find_periods(args.data)
     if len(periods) != 1:
         raise ConfigError(
@@ -57,6 +60,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         Path(args.out) / safe_name(periods[0].name),
         settings=settings,
         formats=_formats(args.format),
+        work_root=args.work,
         jobs=os.cpu_count() or 1,  # one report on its own: its figures use every core
     )
     for kind, path in result.outputs.items():
@@ -139,6 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="OPDRACHT")
 
+    def work_arg(p: argparse.ArgumentParser, what: str) -> None:
+        p.add_argument(
+            "--work",
+            default="_work",
+            help=f"map voor tussenbestanden {what} (standaard: _work)",
+        )
+
     def settings_args(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--params", help="YAML-bestand met instellingen die params/default.yml aanvullen"
@@ -168,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("render", help="render het rapport van één dienstverlener")
     p.add_argument("provider", help="provider_id uit providers.csv")
     p.add_argument("--data", required=True, help="map van de meetperiode (met period.yaml)")
+    work_arg(p, "van het rapport; twee runs van hetzelfde rapport wachten op elkaar")
     settings_args(p)
     p.set_defaults(func=cmd_render)
 
@@ -193,11 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SCHEDULER",
         help="render op een Dask-cluster: 'local' of een adres zoals tcp://host:8786",
     )
-    p.add_argument(
-        "--work",
-        default="_work",
-        help="map voor tussenbestanden per dienstverlener (standaard: _work)",
-    )
+    work_arg(p, "per dienstverlener")
     p.add_argument(
         "--stats", metavar="BESTAND", help="schrijf metingen (tijd, geheugen per rapport) als JSON"
     )
@@ -243,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
     except (ConfigError, FileNotFoundError, KeyError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        if isinstance(exc, FileNotFoundError):
+            message = os_error_text(exc)
         print(f"Fout: {message}", file=sys.stderr)
         return EXIT_INVALID
     except RenderError as exc:
@@ -250,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILED
     except TevredenError as exc:
         print(f"Fout: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:  # a full disk, a file size limit, a folder we may not write
+        print(f"Fout: {os_error_text(exc)}; de opdracht is afgebroken", file=sys.stderr)
         return EXIT_FAILED
 
 

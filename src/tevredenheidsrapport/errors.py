@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,11 @@ class ConfigError(TevredenError):
     """A parameter file is malformed or names an unknown option."""
 
 
+class OutputPathError(ConfigError):
+    """An output or work folder that must not or cannot be written: inside the delivery, a
+    file instead of a folder, or without write permission. Raised before any work is done."""
+
+
 class UnknownProviderError(ConfigError, KeyError):
     """Provider ids that the period's providers file does not list: the one error for an
     unknown provider, from a single render and from a batch's selection alike.
@@ -85,4 +93,47 @@ class RenderError(TevredenError):
         self.provider = provider
         self.step = step
         self.cause = cause
-        super().__init__(f"rapport voor '{provider}' mislukt bij stap '{step}': {cause}")
+        text = os_error_text(cause) if isinstance(cause, OSError) else cause
+        super().__init__(f"rapport voor '{provider}' mislukt bij stap '{step}': {text}")
+
+
+#: Why the operating system refused, in the words a user reads (by ``errno``).
+_OS_REASONS = MappingProxyType(
+    {
+        errno.ENOSPC: "de schijf is vol",
+        errno.EDQUOT: "het schijfquotum is op",
+        errno.EFBIG: "het bestand wordt groter dan de bestandslimiet toestaat (ulimit -f)",
+        errno.EACCES: "geen toegang: schrijf- of leesrechten ontbreken",
+        errno.EPERM: "geen toestemming van het besturingssysteem",
+        errno.EROFS: "het bestandssysteem is alleen-lezen",
+        errno.ENOTDIR: "een deel van het pad is een bestand, geen map",
+        errno.EISDIR: "dit is een map, geen bestand",
+        errno.ENOENT: "bestaat niet",
+        errno.EEXIST: "bestaat al",
+        errno.ENAMETOOLONG: "de naam is te lang",
+        errno.EMFILE: "te veel open bestanden",
+        errno.ENFILE: "te veel open bestanden",
+        errno.EIO: "lees- of schrijffout van de schijf",
+        errno.ELOOP: "te veel symbolische koppelingen na elkaar",
+    }
+)
+
+
+def os_error_reason(exc: OSError) -> str:
+    """Why ``exc`` happened, in Dutch (the system's own text when we have none)."""
+    return _OS_REASONS.get(exc.errno or 0) or exc.strerror or str(exc) or type(exc).__name__
+
+
+def os_error_text(exc: OSError, where: str | Path | None = None) -> str:
+    """One Dutch line about a failed file operation: the path and the reason.
+
+    ``where`` (a folder) is named when the error itself carries no path (a write to an open
+    file, for example). An error we raised with our own Dutch message is returned as it is.
+    """
+    if exc.errno is None and exc.args and isinstance(exc.args[0], str):
+        return exc.args[0]  # our own message, e.g. FileNotFoundError("geen meetperiode ...")
+    path = exc.filename if exc.filename is not None else where
+    reason = os_error_reason(exc)
+    if exc.filename2 is not None:
+        return f"{exc.filename} -> {exc.filename2}: {reason}"
+    return f"{path}: {reason}" if path is not None else reason

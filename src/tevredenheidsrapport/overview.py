@@ -7,6 +7,10 @@ links to its HTML and PDF. Privacy as in table 1.1: a grade the report withholds
 (``–`` when nobody gave one) and is absent from the CSV and Excel too; the sidecar's reason
 goes along.
 
+Text is never a formula: a name such as ``=HYPERLINK(...)`` or ``+SUM(1,2)`` is written to
+the CSV with a leading ``'`` (as OWASP advises against CSV injection) and to Excel as a text
+cell; numbers stay numbers.
+
 The content is built once as rows (:func:`collect`), then one writer per format.
 """
 
@@ -16,6 +20,7 @@ import csv
 import html
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +59,11 @@ NOTE_NO_ANSWERS = (
 )
 NOTE_SORT = "Klik op een kolomkop om te sorteren."
 SHEET_TITLE = "Overzicht"
+#: Text a spreadsheet would take for a formula (OWASP, CSV injection): starting with one of
+#: these, also in their full-width forms, or with a tab or a line break.
+_FORMULA_START = re.compile(r"[=+\-@\t\r\n\uff1d\uff0b\uff0d\uff20]")
+#: Prefixed to such text in the CSV: spreadsheets show it as text, without the quote.
+_TEXT_MARK = "'"
 LINK_TEXT = MappingProxyType({"html": "HTML", "pdf": "PDF"})
 
 
@@ -284,12 +294,22 @@ def overview_exists(folder: str | Path) -> bool:
 # --------------------------------------------------------------------------- CSV
 
 
+def is_formula_like(value: object) -> bool:
+    """Whether a spreadsheet could read the text ``value`` as a formula."""
+    return isinstance(value, str) and bool(_FORMULA_START.match(value))
+
+
 def _csv_value(row: Row, column: Column) -> object:
     value = row.value(column)
     if value is None:
         return ""
     if column.kind == "bool":
         return labels.JA if value else labels.NEE
+    if isinstance(value, str):
+        # a line break as the CSV writer quotes it (a lone CR would end the row unquoted),
+        # as the XML of the Excel file keeps it
+        text = value.replace("\r\n", "\n").replace("\r", "\n")
+        return _TEXT_MARK + text if is_formula_like(value) else text
     return value
 
 
@@ -345,6 +365,8 @@ def to_xlsx(rows: Sequence[Row]) -> bytes:
                     cell.style = "Hyperlink"
             else:
                 cell.value = value
+            if isinstance(cell.value, str):
+                _as_text(cell)
     widths = {
         "text": 14,
         "int": 10,
@@ -364,6 +386,20 @@ def to_xlsx(rows: Sequence[Row]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _as_text(cell) -> None:
+    """Keep a text cell text: never a formula, even when it starts with ``=``.
+
+    openpyxl makes any string starting with ``=`` a formula; the cell is set back to a
+    string, and text that a spreadsheet could take for a formula gets Excel's quote prefix,
+    so that editing the cell keeps it text. Characters that XML cannot hold are replaced."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", cell.value)
+    cell.data_type = "s"
+    if is_formula_like(cell.value):
+        cell.quotePrefix = True
 
 
 # --------------------------------------------------------------------------- HTML

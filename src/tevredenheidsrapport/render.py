@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import subprocess
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -29,13 +30,25 @@ from papermill.parameterize import parameterize_notebook
 
 from . import engine, theme
 from .blocks import BLOCKS_MIME, Blocks, ReportRecord, entries
-from .config import DEFAULT_FORMATS, RESOURCES, TEMPLATE, Settings, check_formats
-from .errors import RenderError
-from .fsutil import atomic_write, safe_name
+from .config import DEFAULT_FORMATS, FORMATS, RESOURCES, TEMPLATE, Settings, check_formats
+from .errors import RenderError, os_error_text
+from .fsutil import (
+    atomic_write,
+    atomic_write_all,
+    check_folders,
+    locked,
+    remove_partials,
+    safe_name,
+)
 from .qmd import load_qmd
 from .renderers import DocxMarkdown, PandocMarkdown
 from .session import NAMESPACE_KEY, render_session
 from .survey import Survey, load_survey
+
+# user-facing messages (Dutch), kept together
+MSG_WAITING = "Wacht: werkmap {path} is in gebruik door een andere run van dit rapport."
+#: What a killed render leaves in its work folder: atomic_write's and save_svg's temporaries.
+WORK_PARTIALS = (".*.part", ".*.tmp")
 
 READER = "markdown-implicit_figures-raw_html-raw_tex-tex_math_dollars-tex_math_single_backslash-citations"
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -274,6 +287,10 @@ def write_pdf(ast_json: str, work_dir: Path) -> bytes:
         raise RuntimeError(f"typst: {exc}") from exc
 
 
+def _say_waiting(work_dir: Path) -> None:
+    print(MSG_WAITING.format(path=work_dir), file=sys.stderr, flush=True)
+
+
 def render_report(
     provider: str,
     data: str | Path,
@@ -289,14 +306,22 @@ def render_report(
     """Render the report of ``provider`` for the period at ``data`` into ``out_dir``.
 
     Writes ``<provider>.<format>`` for each of ``formats`` and ``<provider>.json`` (the
-    sidecar) atomically. ``survey`` is the period already loaded with these settings and
-    ``template`` the parsed template (:func:`load_template`; the batch passes both); without
-    them they are read here. ``jobs`` is the number of cores
-    this one report may use: its figures are drawn and its formats written side by side
-    (the batch, which renders a report per core, passes 1); the outputs do not depend on it.
-    Raises RenderError naming the provider and the step that failed, DataError when the
-    data is invalid and UnknownProviderError for an unknown provider (nothing is written
-    then).
+    sidecar): all of them or, when one cannot be written, none. ``survey`` is the period
+    already loaded with these settings and ``template`` the parsed template
+    (:func:`load_template`; the batch passes both); without them they are read here. ``jobs``
+    is the number of cores this one report may use: its figures are drawn and its formats
+    written side by side (the batch, which renders a report per core, passes 1); the
+    outputs do not depend on it.
+
+    Before any work, the output and work folders are checked (:func:`check_folders`). The
+    work folder ``work_root/<period>/<provider>`` is locked while the report renders: a
+    second run of the same report waits for the first instead of mixing its files with
+    them; what a killed run left there is removed first.
+
+    Raises OutputPathError for an output or work folder in the delivery or not writable,
+    DataError when the data is invalid and UnknownProviderError for an unknown provider
+    (nothing is written then), and RenderError naming the provider and the step that failed
+    (a failed write included, with the path and the reason).
 
     The steps, in order: load, execute, draw, assemble, number, write.
     """
@@ -304,35 +329,66 @@ def render_report(
     formats = check_formats(formats)
     name = safe_name(provider)
     data = Path(data).resolve()
+    out_dir = Path(out_dir)
     work_dir = (Path(work_root) / safe_name(data.name) / name).resolve()
+    check_folders(data, out_dir, work_dir)
     # invalid data and unknown providers are the user's to fix: say so before executing
     if survey is None:
         survey = load_survey(data, settings)
     survey.check_provider(provider)
+    try:
+        with locked(work_dir, on_wait=_say_waiting):
+            remove_partials(work_dir, WORK_PARTIALS, recursive=True)
+            remove_partials(out_dir, tuple(f".{name}.{e}.*.part" for e in (*FORMATS, "json")))
+            result = _render_locked(
+                provider, survey, data, out_dir, work_dir, settings, formats, template, jobs
+            )
+    except OSError as exc:  # the work folder itself (its lock, what a killed run left)
+        raise RenderError(provider, "execute", os_error_text(exc, work_dir)) from exc
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _render_locked(
+    provider: str,
+    survey: Survey,
+    data: Path,
+    out_dir: Path,
+    work_dir: Path,
+    settings: Settings,
+    formats: tuple[str, ...],
+    template: str | Path | nbformat.NotebookNode,
+    jobs: int,
+) -> RenderResult:
+    """The steps of :func:`render_report` after loading, in the locked work folder."""
+    name = safe_name(provider)
     session = render_session(survey, work_dir)
     parameters = {"provider": provider, "data": str(data), "work_dir": str(work_dir)}
-    nb = execute(_notebook(template), parameters, work_dir, provider, {NAMESPACE_KEY: session})
-    step = "figures"
+    step, where = "execute", work_dir
     try:
+        session.figure_dir.mkdir(parents=True, exist_ok=True)
+        nb = execute(_notebook(template), parameters, work_dir, provider, {NAMESPACE_KEY: session})
+        step = "figures"
         session.figures.draw_all(jobs=jobs)
         step = "assemble"
         document = assemble(nb)
         step = "pandoc"
         title = f"{settings.report.title} – {survey.dataset.provider_name(provider)}"
         rendered, sidecar = _write_formats(provider, document, work_dir, title, formats, jobs)
+        step, where = "write", out_dir
+        files = {out_dir / f"{name}.{f}": rendered[f] for f in formats}
+        files[out_dir / f"{name}.json"] = (
+            json.dumps(sidecar, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        )
+        written = atomic_write_all(files)
     except RenderError:
         raise
+    except OSError as exc:
+        raise RenderError(provider, step, os_error_text(exc, where)) from exc
     except Exception as exc:
         raise RenderError(provider, step, exc) from exc
     result = RenderResult(provider, sidecar=sidecar)
-    out_dir = Path(out_dir)
-    for fmt_ in formats:
-        result.outputs[fmt_] = atomic_write(out_dir / f"{name}.{fmt_}", rendered[fmt_])
-    result.outputs["json"] = atomic_write(
-        out_dir / f"{name}.json",
-        json.dumps(sidecar, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-    )
-    result.seconds = time.perf_counter() - t0
+    result.outputs = dict(zip([*formats, "json"], written, strict=True))
     return result
 
 
@@ -374,6 +430,8 @@ def _write_formats(
     def write(fmt_: str) -> bytes:
         try:
             return writers[fmt_]()
+        except OSError as exc:
+            raise RenderError(provider, fmt_, os_error_text(exc, work_dir)) from exc
         except Exception as exc:
             raise RenderError(provider, fmt_, exc) from exc
 
@@ -444,13 +502,15 @@ def render_notebook(
     """
     template = Path(template)
     work_dir = (Path(work_root) / "notebooks" / safe_name(template.stem)).resolve()
-    nb = execute(
-        load_template(template),
-        {**parameters, "work_dir": str(work_dir)},
-        work_dir,
-        template.stem,
-    )
-    markdown = assemble(nb).markdown(PandocMarkdown(base=work_dir))
-    ast_json = json.dumps(to_ast(markdown, work_dir))
-    title = nb.metadata.get("quarto", {}).get("title", template.stem)
-    return atomic_write(out_path, write_html(ast_json, work_dir, str(title)))
+    with locked(work_dir, on_wait=_say_waiting):
+        remove_partials(work_dir, WORK_PARTIALS, recursive=True)
+        nb = execute(
+            load_template(template),
+            {**parameters, "work_dir": str(work_dir)},
+            work_dir,
+            template.stem,
+        )
+        markdown = assemble(nb).markdown(PandocMarkdown(base=work_dir))
+        ast_json = json.dumps(to_ast(markdown, work_dir))
+        title = nb.metadata.get("quarto", {}).get("title", template.stem)
+        return atomic_write(out_path, write_html(ast_json, work_dir, str(title)))

@@ -40,7 +40,8 @@ class Session:
 
 def render_session(survey: Survey, work_dir: Path) -> Session:
     """For our renderer: figures collected (drawn after the cells), blocks handed over as data."""
-    return Session(survey.settings, survey, Path(work_dir), FigureSink(collect=True))
+    work = Path(work_dir)
+    return Session(survey.settings, survey, work, FigureSink(collect=True, root=work))
 
 
 def interactive_session(
@@ -51,4 +52,5 @@ def interactive_session(
     in its kernel)."""
     display = PandocMarkdown(base=None) if "QUARTO_FIG_FORMAT" in os.environ else JupyterHtml()
     survey = load_survey(data, settings)
-    return Session(settings, survey, Path(work_dir), FigureSink(), display)
+    work = Path(work_dir)
+    return Session(settings, survey, work, FigureSink(root=work), display)
