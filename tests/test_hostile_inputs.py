@@ -13,10 +13,15 @@ directory, not in a work directory).
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import random
+import re
 import shutil
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import openpyxl
 import pandas as pd
@@ -24,7 +29,7 @@ import pyreadstat
 import pytest
 import yaml
 
-from tevredenheidsrapport import readers
+from tevredenheidsrapport import readers, yamlsafe
 from tevredenheidsrapport.cli import main
 from tevredenheidsrapport.codebook import load_codebook, parse_codebook
 from tevredenheidsrapport.dataset import load_period
@@ -99,12 +104,206 @@ def build_too_many_rows(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
 
 
+# ---- file-level cases (issue 9): special files, links, zip bombs, typed columns
+#
+# FIFOs and links are made here, at test time: git cannot hold a FIFO, and a committed link
+# would point wherever the checkout is. Files outside the delivery go to ``elders/`` beside
+# it (``root.parent`` is the test's scratch directory).
+
+
+def _outside(root: Path, name: str, text: str) -> Path:
+    """A file outside the delivery (``<scratch>/elders/<name>``) holding ``text``."""
+    path = root.parent / "elders" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def build_fifo_response(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """responses/klant.csv is a FIFO: reading it would wait forever for a writer."""
+    path = root / "2025" / "responses" / "klant.csv"
+    path.unlink()
+    os.mkfifo(path)
+
+
+def build_fifo_stray(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A FIFO in the period folder that period.yaml does not name (the batch hashes the
+    folder: it used to hang there)."""
+    os.mkfifo(root / "2025" / "export.csv")
+
+
+def build_link_dev_zero(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """responses/klant.csv is a symbolic link to /dev/zero: an endless file."""
+    path = root / "2025" / "responses" / "klant.csv"
+    path.unlink()
+    path.symlink_to("/dev/zero")
+
+
+def build_link_outside(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """providers.csv is a link to a file outside the delivery, shaped like /etc/passwd: its
+    lines must never appear in a message."""
+    target = _outside(root, "passwd.csv", "root:x:0:0:root:/root:/bin/bash\ngeheim:x:1:1::/:/\n")
+    path = root / "2025" / "providers.csv"
+    path.unlink()
+    path.symlink_to(target)
+
+
+def build_link_folder(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """2025/responses is a link to a folder outside the delivery whose klant.csv has a
+    wrong grade: the file's lines must not appear in a message (the link is the problem)."""
+    folder = root / "2025" / "responses"
+    target = shutil.move(folder, root.parent / "elders-responses")
+    klant = Path(target) / "klant.csv"
+    klant.write_text(klant.read_text(encoding="utf-8").replace("c1,8,", "c1,geheim,"), "utf-8")
+    folder.symlink_to(target, target_is_directory=True)
+
+
+def build_link_codebook(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """codebooks/klant-test.yaml is a link to a (valid) copy outside the delivery."""
+    path = root / "codebooks" / "klant-test.yaml"
+    target = _outside(root, "klant-test.yaml", path.read_text(encoding="utf-8"))
+    path.unlink()
+    path.symlink_to(target)
+
+
+def build_link_period_yaml(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """2025/period.yaml is a link to a (valid) copy outside the delivery."""
+    path = root / "2025" / "period.yaml"
+    target = _outside(root, "period.yaml", path.read_text(encoding="utf-8"))
+    path.unlink()
+    path.symlink_to(target)
+
+
+def build_yaml_too_big(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """codebooks/klant-test.yaml one byte over yamlsafe.MAX_YAML_BYTES (sparse)."""
+    with (root / "codebooks" / "klant-test.yaml").open("r+b") as fh:
+        fh.truncate(yamlsafe.MAX_YAML_BYTES + 1)
+
+
+def _xlsx_responses(root: Path) -> Path:
+    """responses/klant.csv as responses/klant.xlsx, named in period.yaml; returns its path."""
+    csv = root / "2025" / "responses" / "klant.csv"
+    frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    book = openpyxl.Workbook()
+    book.active.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        book.active.append([v or None for v in row])
+    path = csv.with_suffix(".xlsx")
+    book.save(path)
+    csv.unlink()
+    _set_in_period_yaml(root, "responses/klant.csv", "responses/klant.xlsx")
+    return path
+
+
+_PartWriter = Callable[[IO[bytes], bytes], object]
+
+
+def _rewrite_parts(path: Path, writers: dict[str, _PartWriter]) -> None:
+    """Rewrite parts of the zip archive ``path``: ``writers`` maps a part name to
+    ``write(out, old_bytes)``; a part the archive lacks is added (``old_bytes`` is b"")."""
+    with zipfile.ZipFile(path) as old:
+        parts = {info.filename: old.read(info) for info in old.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as new:
+        for name in [*parts, *(n for n in writers if n not in parts)]:
+            if name in writers:
+                with new.open(name, "w", force_zip64=True) as out:
+                    writers[name](out, parts.get(name, b""))
+            else:
+                new.writestr(name, parts[name])
+
+
+def _pad(marker: bytes, filler: bytes, megabytes: int) -> _PartWriter:
+    """A part writer: the old part with ``megabytes`` MB of ``filler`` before ``marker``."""
+
+    def write(out: IO[bytes], old: bytes) -> None:
+        head, tail = old.split(marker, 1)
+        out.write(head)
+        chunk = filler * (1024 * 1024 // len(filler))
+        for _ in range(megabytes):
+            out.write(chunk)
+        out.write(marker + tail)
+
+    return write
+
+
+def build_xlsx_zip_bomb(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """responses/klant.xlsx whose sheet holds 64 MB of empty rows after its data, packed
+    about 1000 times (issue 9: such a sheet ran for more than 300 s at 1 GB)."""
+    bomb = _pad(b"</sheetData>", b"<row/>", 64)
+    _rewrite_parts(_xlsx_responses(root), {"xl/worksheets/sheet1.xml": bomb})
+
+
+_SST = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"></sst>'
+_SST_TYPE = (
+    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+)
+
+
+def build_xlsx_shared_strings_bomb(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """responses/klant.xlsx with 64 MB of shared strings packed about 1000 times; openpyxl
+    keeps every shared string in memory (issue 9: 2 GB, then a MemoryError)."""
+    strings = _pad(b"</sst>", b"<si><t>lol</t></si>", 64)
+    _rewrite_parts(
+        _xlsx_responses(root),
+        {
+            "[Content_Types].xml": lambda out, old: out.write(old.replace(b"</Types>", _SST_TYPE)),
+            "xl/sharedStrings.xml": lambda out, old: strings(out, old or _SST),
+        },
+    )
+
+
+def build_xlsx_dimension(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """responses/klant.xlsx whose sheet declares 2 million rows (A1:H2000000)."""
+
+    def write(out: IO[bytes], old: bytes) -> None:
+        out.write(re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:H2000000"', old))
+
+    _rewrite_parts(_xlsx_responses(root), {"xl/worksheets/sheet1.xml": write})
+
+
+def _parquet_responses(root: Path, **columns: object) -> None:
+    """responses/klant.csv as responses/klant.parquet (numbers typed, ``columns`` replaced)."""
+    csv = root / "2025" / "responses" / "klant.csv"
+    frame = pd.read_csv(csv, dtype={"respondent_id": str})
+    for column in frame.columns[1:]:
+        frame[column] = frame[column].astype("Int64")
+    for column, values in columns.items():
+        frame[column] = values
+    frame.to_parquet(csv.with_suffix(".parquet"), index=False)
+    csv.unlink()
+    _set_in_period_yaml(root, "responses/klant.csv", "responses/klant.parquet")
+
+
+def build_parquet_bool_grade(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """responses/klant.parquet with booleans for the grade (True read as grade 1)."""
+    _parquet_responses(root, cijfer=[True, True, False])
+
+
+def build_parquet_date_codes(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """responses/klant.parquet with dates where the scale codes belong."""
+    _parquet_responses(root, oordeel=[dt.date(2025, 1, d) for d in (1, 2, 3)])
+
+
 BUILDERS: dict[str, Callable[[Path, pytest.MonkeyPatch], None]] = {
     "utf16": build_utf16,
     "excel_title_row": build_excel_title_row,
     "spss_labels": build_spss_labels,
     "huge_file": build_huge_file,
     "too_many_rows": build_too_many_rows,
+    "fifo_response": build_fifo_response,
+    "fifo_stray": build_fifo_stray,
+    "link_dev_zero": build_link_dev_zero,
+    "link_outside": build_link_outside,
+    "link_folder": build_link_folder,
+    "link_codebook": build_link_codebook,
+    "link_period_yaml": build_link_period_yaml,
+    "yaml_too_big": build_yaml_too_big,
+    "xlsx_zip_bomb": build_xlsx_zip_bomb,
+    "xlsx_shared_strings_bomb": build_xlsx_shared_strings_bomb,
+    "xlsx_dimension": build_xlsx_dimension,
+    "parquet_bool_grade": build_parquet_bool_grade,
+    "parquet_date_codes": build_parquet_date_codes,
 }
 
 

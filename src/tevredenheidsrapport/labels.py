@@ -75,6 +75,8 @@ JA, NEE = "ja", "nee"
 
 #: Shown instead of a number that rests on too few answers (privacy), and where nobody answered.
 SUPPRESSED = "*"
+#: Shown instead of a number that has enough answers but would give a hidden one away.
+DERIVABLE = "**"
 NO_ANSWERS = "–"
 
 #: Benchmark labels in figures.
@@ -134,9 +136,33 @@ INVITATION_STEPS = (
 #: Notes under tables and in place of figures.
 NOTE_SUPPRESSED = "minder dan {k} antwoorden: niet getoond, zodat geen respondent herkenbaar is"
 NOTE_NO_ANSWERS = "niemand heeft een rapportcijfer gegeven"
+NOTE_DERIVABLE = (
+    "niet getoond, omdat een cijfer met minder antwoorden anders uit de overige cijfers van "
+    "deze tabel te berekenen zou zijn"
+)
 FIGURE_SUPPRESSED = (
-    "Deze figuur ontbreekt: er zijn minder dan {k} antwoorden ({what}). Zo blijft iedere "
+    "Deze figuur ontbreekt: ze zou berusten op minder dan {k} antwoorden. Zo blijft iedere "
     "respondent onherkenbaar."
+)
+FIGURE_DERIVABLE = (
+    "Deze figuur ontbreekt: met de cijfers die dit rapport wel toont, zou een weggelaten "
+    "cijfer van minder dan {k} antwoorden eruit te berekenen zijn."
+)
+FIGURE_SECONDARY_NOTE = (
+    "Met ** gemarkeerde cijfers zijn weggelaten, omdat een cijfer met minder dan {k} "
+    "antwoorden anders uit de overige te berekenen zou zijn."
+)
+FIGURE_BACKGROUND_FEW = (
+    "Deze figuur ontbreekt: een achtergrondkenmerk wordt pas getoond bij {k} antwoorden of "
+    "meer, omdat het iets zegt over de personen zelf en niet over de dienstverlening."
+)
+FIGURE_ONE_ANSWER = (
+    "Deze figuur ontbreekt: iedereen die de vraag beantwoordde, gaf hetzelfde antwoord, en "
+    "dan zou de figuur dat van ieder van hen vertellen."
+)
+FIGURE_BENCHMARK_WITHHELD = (
+    "Voor alle deelnemers staat hier geen cijfer: zonder één organisatie zouden er te weinig "
+    "andere organisaties of antwoorden in overblijven."
 )
 FIGURE_NO_ANSWERS = "Deze figuur ontbreekt: niemand heeft deze vraag beantwoord."
 NORM_STATUS_TEXT = MappingProxyType(
@@ -187,8 +213,8 @@ def is_no_opinion(label: str) -> bool:
 CLIENTS_COUNT = ("geen cliënten", "{n} cliënt", "{n} cliënten")
 OPDRACHTGEVERS_COUNT = ("geen opdrachtgevers", "{n} opdrachtgever", "{n} opdrachtgevers")
 #: The end of the sentence "<provider> ..." about the phone option.
-PHONE_USED = "heeft van deze telefonische benadering gebruikgemaakt."
-PHONE_NOT_USED = "heeft daar geen gebruik van gemaakt."
+PHONE_USED = "heeft van deze telefonische benadering gebruikgemaakt"
+PHONE_NOT_USED = "heeft daar geen gebruik van gemaakt"
 HELPDESK_HOURS = "{days} van {hours}"
 PROMOTOR = (
     "De actuele promotorscore van {name} is {score}: dat is het percentage van de cliënten "
@@ -208,6 +234,7 @@ SUMMARY_MAP_CAPTION = "Cliënten komen uit deze provincie(s)"
 SUMMARY_GRADE_CAPTION = "gemiddeld rapportcijfer van cliënten"
 SUMMARY_GRADE_NONE = "nog geen rapportcijfer gegeven"
 SUMMARY_GRADE_FEW = "minder dan {k} cijfers"
+SUMMARY_GRADE_DERIVABLE = "niet getoond: een weggelaten cijfer zou eruit af te leiden zijn"
 SUMMARY_STAFF = "De medewerkers scoren ten opzichte van alle deelnemers het best op:"
 SUMMARY_DONUT_CAPTION = "Algemene tevredenheid van cliënten"
 SUMMARY_BEST = "Hier scoort de dienstverlener het best ten opzichte van alle deelnemers:"
@@ -224,5 +251,19 @@ SERVICES_COLUMNS = ("Dienst", "Benaming")
 #: Why a grade of table 2.2 is missing, in the sidecar.
 RECORD_NO_ANSWERS = "geen antwoorden"
 RECORD_TOO_FEW = "minder dan {k} antwoorden"
+RECORD_DERIVABLE = "af te leiden uit de overige cijfers"
 #: "n=12" after a group in a figure's rows.
 WITH_N = "{group} (n={n})"
+
+#: Refusals of the figure sink and the renderers: a figure file or an image path that would
+#: leave the report's work directory (only reachable when a codebook got past validation).
+FIGURE_OUTSIDE_WORK_DIR = (
+    "figuur {path!r} valt buiten de map {root!r}: een figuur van dit rapport mag alleen "
+    "daarin geschreven worden"
+)
+FIGURE_DIR_MISSING = "figuur {path!r}: de map {directory!r} bestaat niet"
+IMAGE_OUTSIDE_WORK_DIR = (
+    "afbeelding {path!r} ligt buiten de werkmap {root!r} en wordt niet in het rapport opgenomen"
+)
+IMAGE_NOT_A_FIGURE = "afbeelding {path!r} is geen figuur van het rapport (verwacht: {suffixes})"
+IMAGE_PATH_HIDDEN = "afbeelding {path!r}: het pad bevat een onzichtbaar stuurteken"
