@@ -386,9 +386,7 @@ def test_new_type_in_a_rendered_report(tmp_path, recommend, settings):
     survey = load_survey(path, settings)
     # every answer (the benchmark, survey.answers, leaves out what three providers can't show)
     everyone = answers_of(survey, survey.dataset.persons, data["codebook"])
-    counts = everyone.join(
-        survey.dataset.persons.set_index("person_id")["provider_id"]
-    )
+    counts = everyone.join(survey.dataset.persons.set_index("person_id")["provider_id"])
     counts = counts[counts["nps"].notna()].groupby("provider_id").size()
     provider = str(counts.idxmax())  # the provider with the most answers to the new item
     assert counts.max() >= settings.privacy.min_answers

@@ -144,6 +144,8 @@ def test_background_items_need_ten_answers_and_more_than_one_answer(demo_2025, s
     assert kb == 10
     withheld = shown = 0
     for _, figures, suppressed in _reports(demo_2025, settings, tmp_path):
+        if shown >= 3 and withheld >= 3:
+            break  # enough of both kinds (the demo is in file order: deterministic)
         for f in figures:
             if f.item in background:
                 shown += 1

@@ -235,14 +235,15 @@ def _group_disclosure(ctx: BuildContext, item: Item, ident: str, d_own: pd.DataF
     """The block that withholds a background item (gender, education, benefit), or None.
 
     Such a figure says something about a group of people rather than about the service: it
-    needs ``privacy.background_min_answers`` answers, and is never shown when one answer
+    needs ``privacy.background_min_answers`` answers (at least ``min_answers``), and is never
+    shown when one answer
     holds for everyone who answered ("100 % man" is a fact about each of them)."""
     if "count" not in d_own.columns or "n" not in d_own.columns:
         return None
     n = int(d_own["n"].iloc[0]) if len(d_own) else 0
     if n == 0:
         return None
-    title, k = ctx.plain(item.text), ctx.facts.settings.privacy.background_min_answers
+    title, k = ctx.plain(item.text), ctx.facts.settings.privacy.background_threshold
     if n < k:
         reason = labels.FIGURE_BACKGROUND_FEW.format(k=k)
     elif (d_own["count"] >= n).any():

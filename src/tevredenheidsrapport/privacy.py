@@ -139,7 +139,8 @@ class _Model:
     def __init__(self, view: GradeView):
         self.services = list(view.n)
         self.nx = 10 * len(self.services)
-        self.rows: list[np.ndarray] = []
+        #: each row: its coefficients on x, and on binaries ({index: coefficient})
+        self.rows: list[tuple[np.ndarray, dict[int, float]]] = []
         self.lo: list[float] = []
         self.hi: list[float] = []
         self.n_binary = 0
@@ -165,8 +166,8 @@ class _Model:
         row[10 * i : 10 * i + 10] = weights
         return row
 
-    def _add(self, row: np.ndarray, lo: float, hi: float) -> None:
-        self.rows.append(row)
+    def _add(self, row: np.ndarray, lo: float, hi: float, binaries=None) -> None:
+        self.rows.append((row, binaries or {}))
         self.lo.append(lo)
         self.hi.append(hi)
 
@@ -205,31 +206,23 @@ class _Model:
     def _some_fail(self, unit_list) -> None:
         """At least one of the judged means is below its minimum (as printed): one binary per
         mean, big-M rows, and a row that asks for at least one of them."""
-        first = self.n_binary
+        chosen = {}
         for (row, minimum), n in unit_list:
+            b = self.n_binary
             self.n_binary += 1
             # sum <= n*(min - h) - eps + M*(1 - b)  <=>  sum + M*b <= n*(min-h) - eps + M
             big_m = 10.0 * n + 1
-            self.rows.append(("fail", row, self.n_binary - 1, big_m))
-            self.lo.append(-math.inf)
-            self.hi.append(n * (minimum - HALF) - _EPS + big_m)
-        self.rows.append(("any", first, self.n_binary))
-        self.lo.append(1)
-        self.hi.append(math.inf)
+            self._add(row, -math.inf, n * (minimum - HALF) - _EPS + big_m, {b: big_m})
+            chosen[b] = 1.0
+        self._add(np.zeros(self.nx), 1, math.inf, chosen)
 
     def matrix(self) -> np.ndarray:
         width = self.nx + self.n_binary
         out = np.zeros((len(self.rows), width))
-        for r, row in enumerate(self.rows):
-            if isinstance(row, tuple) and row[0] == "fail":
-                _, x_row, b, big_m = row
-                out[r, : self.nx] = x_row
-                out[r, self.nx + b] = big_m
-            elif isinstance(row, tuple) and row[0] == "any":
-                _, first, last = row
-                out[r, self.nx + first : self.nx + last] = 1
-            else:
-                out[r, : self.nx] = row
+        for r, (row, binaries) in enumerate(self.rows):
+            out[r, : self.nx] = row
+            for b, coefficient in binaries.items():
+                out[r, self.nx + b] = coefficient
         return out
 
     def bounds(self) -> Bounds:

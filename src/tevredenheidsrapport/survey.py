@@ -196,7 +196,7 @@ class Survey:
     def _threshold(self, item) -> int:
         """Answers an item's figure needs: more for a background item (group disclosure)."""
         p = self.settings.privacy
-        return p.background_min_answers if getattr(item, "background", False) else p.min_answers
+        return p.background_threshold if getattr(item, "background", False) else p.min_answers
 
     def precompute(self) -> Survey:
         """Compute every shared aggregate now (before forking batch workers); returns self."""
