@@ -149,8 +149,9 @@ FIGURE_DERIVABLE = (
     "cijfer van minder dan {k} antwoorden eruit te berekenen zijn."
 )
 FIGURE_SECONDARY_NOTE = (
-    "Met ** gemarkeerde cijfers zijn weggelaten, omdat een cijfer met minder dan {k} "
-    "antwoorden anders uit de overige te berekenen zou zijn."
+    "Bij een * ontbreekt het cijfer: het berust op minder dan {k} antwoorden, of een cijfer "
+    "met minder dan {k} antwoorden zou er anders uit te berekenen zijn (in de tabel met de "
+    "resultaten voor het keurmerk: **)."
 )
 FIGURE_BACKGROUND_FEW = (
     "Deze figuur ontbreekt: een achtergrondkenmerk wordt pas getoond bij {k} antwoorden of "
