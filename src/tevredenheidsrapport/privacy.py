@@ -39,8 +39,6 @@ GRADES.flags.writeable = False
 #: Half a unit of the last printed decimal: a mean printed as 7,4 lies in [7,35; 7,45).
 HALF = 0.05
 _EPS = 1e-7
-#: The statuses of :class:`~.metrics.NormOutcome` whose meaning the attacker can use.
-NORM_STATUSES = ("behaald", "behaald na correctie", "niet behaald", "geen oordeel")
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ class GradeView:
     ``n``: grades per service (known to the reader: table 2.2 prints how many responded);
     ``shown``: the printed mean of each shown service; ``total``: the printed Totaal or None;
     ``distribution``: how many gave each grade 1..10, or None when that figure is withheld;
-    ``norm``: the printed outcome (a :data:`NORM_STATUSES` value) with the rule and the
+    ``norm``: the printed outcome (a :data:`.metrics.NORM_STATUSES` value) with the rule and the
     services it judged, or None.
     """
 
