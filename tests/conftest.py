@@ -70,3 +70,28 @@ def demo_data(tmp_path_factory):
 @pytest.fixture(scope="session")
 def demo_2025(demo_data):
     return demo_data / "2025"
+
+
+# What the demo batch renders: 2025 as HTML and PDF, 2021 as HTML (its PDFs would add minutes
+# to the suite and test nothing the 2025 PDFs and the 2021 HTML do not).
+PERIOD_FORMATS = {"2025": ("html", "pdf"), "2021": ("html",)}
+
+
+@pytest.fixture(scope="session")
+def demo_batch(demo_data, settings, tmp_path_factory):
+    """Every demo report as the batch publishes it, rendered once per session for the
+    privacy scans (test_demo_outputs) and the attacker who reads the files (test_attacker)."""
+    from tevredenheidsrapport.batch import render_batch
+
+    out, work = tmp_path_factory.mktemp("batch-out"), tmp_path_factory.mktemp("batch-work")
+    for period, formats in PERIOD_FORMATS.items():
+        result = render_batch(
+            demo_data / period,
+            out,
+            settings=settings,
+            formats=formats,
+            work_root=work,
+            progress=False,
+        )
+        assert result.ok, result.summary()
+    return out

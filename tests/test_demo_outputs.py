@@ -10,31 +10,16 @@ import re
 
 import pandas as pd
 import pytest
+from conftest import PERIOD_FORMATS
 from test_privacy import leaks, output_text
 
 from tevredenheidsrapport import labels, render
-from tevredenheidsrapport.batch import render_batch
 from tevredenheidsrapport.dataset import load_period
-
-PERIOD_FORMATS = {"2025": ("html", "pdf"), "2021": ("html",)}
 
 
 @pytest.fixture(scope="module")
-def batch(demo_data, settings, tmp_path_factory):
-    """Every demo report: 2025 as HTML and PDF, 2021 as HTML (its PDFs would add minutes to
-    the suite and test nothing the 2025 PDFs and the 2021 HTML do not)."""
-    out, work = tmp_path_factory.mktemp("batch-out"), tmp_path_factory.mktemp("batch-work")
-    for period, formats in PERIOD_FORMATS.items():
-        result = render_batch(
-            demo_data / period,
-            out,
-            settings=settings,
-            formats=formats,
-            work_root=work,
-            progress=False,
-        )
-        assert result.ok, result.summary()
-    return out
+def batch(demo_batch):
+    return demo_batch
 
 
 @pytest.fixture(scope="module")
