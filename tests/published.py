@@ -108,7 +108,7 @@ def read(html_path: Path) -> Published:
         assert own, dist
         pub.distribution_n = whole(own.group(1))
         pub.distribution = {int(g): int(p) for g, p in re.findall(r"cijfer (\d+): (\d+)%", own[2])}
-    means = pub.alts.get("fig-cijfer-gemiddeld", "")
+    means = without_tests(pub.alts.get("fig-cijfer-gemiddeld", ""))
     body = means.split("gemiddeld rapportcijfer. ", 1)[-1].rstrip(".")
     for part in re.split(r"\.\s+", body) if means else ():
         label, rest = part.split(": ", 1)
@@ -155,8 +155,14 @@ class Shares:
     bench_percent: dict[str, int] | None
 
 
+def without_tests(alt: str) -> str:
+    """An alt text without its sentences on tests against the rest."""
+    return re.sub(r" Significant (?:hoger|lager) dan de andere deelnemers: [^.]*\.", "", alt)
+
+
 def shares(alt: str, name: str) -> Shares | None:
     """Read a figure of shares (bars per answer, or one stacked bar per group)."""
+    alt = without_tests(alt)
     who = re.escape(name)
     side = re.search(who + " " + _N + r" en alle deelnemers " + _N + r"\. (.*)$", alt)
     if side:  # "X (n=34) en alle deelnemers (n=1.059). Ja: X 71%, alle deelnemers 60%. ..."

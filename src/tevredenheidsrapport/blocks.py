@@ -87,6 +87,13 @@ class Figure(Block):
     n_benchmark: int | None = None
     item: str | None = None
     data: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    #: The tests of the provider against the rest that the figure shows (sidecar "toetsen").
+    tests: tuple[Mapping, ...] = ()
+
+    @property
+    def marked(self) -> bool:
+        """Whether a result in the figure differs significantly from the rest."""
+        return any(t.get("richting") in ("hoger", "lager") for t in self.tests)
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,8 @@ class Table(Block):
     row_styles: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     n: int | None = None
+    #: Tests the table shows (sidecar "toetsen"), as for a figure.
+    tests: tuple[Mapping, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -328,8 +337,10 @@ def entries(blocks: Iterable[Block]) -> list[dict]:
         if isinstance(b, Figure):
             e = {"kind": "figure", "id": b.id, "title": b.title, "n": b.n}
             e |= {"n_benchmark": b.n_benchmark, "item": b.item}
+            e |= {"toetsen": [dict(t) for t in b.tests] or None}
         elif isinstance(b, Table):
             e = {"kind": "table", "id": b.id, "title": b.title, "n": b.n}
+            e |= {"toetsen": [dict(t) for t in b.tests] or None}
         elif isinstance(b, CoverFigure):
             e = {"kind": "cover", "id": b.id, "title": b.title, "n": b.n, "item": b.item}
         else:

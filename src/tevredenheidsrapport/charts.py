@@ -17,6 +17,7 @@ import pandas as pd
 from . import figures, fmt, labels, metrics
 from .blocks import Blocks, Heading, Note, OpenAnswers, Paragraph, Summary, Suppressed
 from .codebook import Codebook, Item, Section
+from .comparisons import POSITIVE
 from .content import BuildContext, cover_figure
 
 
@@ -86,9 +87,14 @@ def grade_means(ctx: BuildContext) -> Blocks:
         )
     bench = ctx.facts.survey.benchmark_means
     own = own.assign(mean=own["mean"].where(shown))
+    # the 95 % intervals that table 2.2 shows (none beside a hidden grade: see metrics.table11)
+    table = ctx.facts.table.set_index("label")
+    with_interval = table.index[table["interval_shown"]]
+    own["low"] = own["label"].map(table["interval_laag"].where(table.index.isin(with_interval)))
+    own["high"] = own["label"].map(table["interval_hoog"].where(table.index.isin(with_interval)))
     keep = own["label"]
     bench = bench[bench["label"].isin(keep)].set_index("label").reindex(keep).reset_index()
-    frame = pair(ctx, own, bench)[["label", "group", "mean", "n"]]
+    frame = pair(ctx, own, bench)[["label", "group", "mean", "n", "low", "high"]]
     frame["n"] = frame["n"].fillna(0).astype(int)
     fig = ctx.figure(
         "cijfer-gemiddeld",
@@ -170,16 +176,23 @@ def opdrachtgever_grades(ctx: BuildContext) -> Blocks:
     title = labels.TITLES["grade_means_opdr"]
     if n < ctx.min_answers:
         return ctx.blocks([ctx.suppress("figure", "opdrachtgevers-cijfer", title, n, "cijfer")])
+    row = ctx.facts.row("opdrachtgevers")
+    interval = (
+        {"low": row["interval_laag"], "high": row["interval_hoog"]}
+        if row is not None and row["interval_shown"]
+        else {"low": math.nan, "high": math.nan}
+    )
     rows = [
         {"label": labels.TOTAAL_OPDRACHTGEVERS, "group": ctx.facts.name, "n": n}
         | {"mean": metrics.mean_grade(done)}
+        | interval
     ]
     if nb:
         rows.append(
             {"label": labels.TOTAAL_OPDRACHTGEVERS, "group": labels.ALLE_DEELNEMERS, "n": nb}
             | {"mean": metrics.mean_grade(allg)}
         )
-    means = pd.DataFrame(rows)[["label", "group", "mean", "n"]]
+    means = pd.DataFrame(rows)[["label", "group", "mean", "n", "low", "high"]]
     nb = nb or None
     fig1 = ctx.figure(
         "opdrachtgevers-cijfer",
@@ -502,6 +515,8 @@ def _summary_map(ctx: BuildContext):
 
 
 def _summary_donut(ctx: BuildContext):
+    """Overall satisfaction of the largest client questionnaire; its caption names the
+    questionnaire and n, and of how many when the provider has clients of more than one."""
     books = ctx.facts.codebooks(labels.GROUP_CLIENT, largest_first=True)
     overall = books[0].roles.get("overall") if books else None
     if not overall:
@@ -509,36 +524,79 @@ def _summary_donut(ctx: BuildContext):
     own, _ = ctx.facts.answers(books[0])
     item = books[0].item(overall)
     dist = metrics.choice_distribution(own[overall], dict(item.options))
-    if int(dist["n"].iloc[0]) < ctx.min_answers:
+    n = int(dist["n"].iloc[0])
+    if n < ctx.min_answers:
         return None
     frame = dist[["option", "percent"]]
+    questionnaire = labels.QUESTIONNAIRE.format(name=books[0].questionnaire)
+    total = sum(len(ctx.facts.answers(b)[0]) for b in books)
+    if len(books) > 1:
+        caption = labels.SUMMARY_DONUT_PART.format(
+            questionnaire=questionnaire, n=fmt.number(n, 0), total=fmt.number(total, 0)
+        )
+    else:
+        caption = labels.SUMMARY_DONUT_CAPTION.format(
+            questionnaire=questionnaire, n=fmt.number(n, 0)
+        )
     return cover_figure(
         ctx,
         "tevredenheid",
         lambda: figures.plot_donut(frame),
         labels.TITLES["donut"],
         figures.alt_text("donut", frame),
-        labels.SUMMARY_DONUT_CAPTION,
+        caption,
         int(dist["n"].iloc[0]),
         item=overall,
     )
 
 
+def _above(ctx: BuildContext, role: str) -> tuple[bool, list[str]]:
+    """(any aspect with enough answers, the aspects above the benchmark strongest first),
+    each named with "(significant)" where its figure's test says the difference is."""
+    books = ctx.facts.codebooks(labels.GROUP_CLIENT, largest_first=True)
+    ranked = strengths(ctx, role)
+    where: dict[str, tuple[str, str]] = {}
+    if books:
+        for it in books[0].items:
+            for col, label in _aspect_columns(it):
+                key = POSITIVE if col == it.id else ctx.plain(label)
+                where[col] = (f"{books[0].questionnaire}-{it.id}", key)
+    tests = ctx.facts.tests
+    higher = {
+        (f, k)
+        for f, k, d in zip(
+            tests["figure"], tests["key"].map(ctx.plain), tests["direction"], strict=True
+        )
+        if d == "hoger"
+    }
+    out = []
+    for _, r in ranked[ranked["difference"] > 0].iterrows():
+        significant = where.get(r["column"]) in higher
+        out.append(
+            labels.SUMMARY_SIGNIFICANT.format(label=r["label"]) if significant else r["label"]
+        )
+    return len(ranked) > 0, out
+
+
 def summary(ctx: BuildContext) -> Blocks:
-    """The cover summary: map, mean grade, strongest staff aspect, overall satisfaction, best aspects."""
+    """The cover summary: map, mean grade, strongest staff aspect, overall satisfaction, best
+    aspects. Only aspects above the benchmark count as strong; when there are none the
+    page says so rather than naming the least weak."""
     map_ = _summary_map(ctx)
     grade, note = _summary_grade(ctx)
-    staff = strengths(ctx, "staff_aspects")
-    best = strengths(ctx, "aspects").head(4)
+    any_staff, staff = _above(ctx, "staff_aspects")
+    any_best, best = _above(ctx, "aspects")
     donut = _summary_donut(ctx)
+    staff_intro = labels.SUMMARY_STAFF if staff else labels.SUMMARY_STAFF_NONE
+    best_intro = labels.SUMMARY_BEST if best else labels.SUMMARY_BEST_NONE
     block = Summary(
         grade=grade,
         grade_note=note,
         grade_caption=labels.SUMMARY_GRADE_CAPTION,
-        staff_intro=labels.SUMMARY_STAFF,
-        staff=staff["label"].iloc[0] if len(staff) else "",
-        best_intro=labels.SUMMARY_BEST,
-        best=tuple(best["label"]),
+        staff_intro=staff_intro if any_staff else "",
+        staff=staff[0] if staff else "",
+        best_intro=best_intro if any_best else "",
+        best=tuple(best[:4]),
         label=labels.SUMMARY_LABEL,
         map=map_,
         donut=donut,

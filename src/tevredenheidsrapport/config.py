@@ -111,6 +111,26 @@ class Privacy:
 
 
 @dataclass(frozen=True)
+class Statistics:
+    """Intervals and tests (README, *Onzekerheid en significantie*, :mod:`.stats`)."""
+
+    #: Confidence level of the interval of a mean grade.
+    level: float = 0.95
+    #: No test where the provider or the rest has fewer answers than this.
+    min_answers: int = 10
+    #: Benjamini-Hochberg false discovery rate over the tests of one report.
+    fdr: float = 0.05
+    #: The test of a share against the rest (``fisher``) and of a mean (``welch``); ``geen``
+    #: switches the test off.
+    shares: str = "fisher"
+    means: str = "welch"
+
+
+SHARE_TESTS = ("fisher", "geen")
+MEAN_TESTS = ("welch", "geen")
+
+
+@dataclass(frozen=True)
 class Settings:
     bureau: Bureau
     report: ReportText
@@ -118,6 +138,7 @@ class Settings:
     publication: Publication
     privacy: Privacy
     formats: tuple[str, ...] = ("html", "pdf")
+    statistics: Statistics = field(default_factory=Statistics)
     raw: Mapping = field(default_factory=dict, compare=False, repr=False)
 
     def fingerprint(self) -> str:
@@ -273,6 +294,7 @@ def settings_from_dict(raw: Mapping) -> Settings:
             ),
             privacy=_privacy(raw.get("privacy") or {}),
             formats=formats,
+            statistics=_statistics(raw.get("statistics") or {}),
             raw=copy.deepcopy(dict(raw)),
         )
     except ConfigError:
@@ -287,6 +309,14 @@ def _privacy(values: Mapping) -> Privacy:
     if "protection_grade" in values:
         values["protection_grade"] = float(values["protection_grade"])
     return Privacy(**values)
+
+
+def _statistics(values: Mapping) -> Statistics:
+    values = dict(values)
+    for key in ("level", "fdr"):
+        if key in values:
+            values[key] = float(values[key])
+    return Statistics(**values)
 
 
 # --------------------------------------------------------------------------- checks
@@ -426,6 +456,11 @@ _TEXT = (lambda v: isinstance(v, str) and v.strip() != "", "tekst (niet leeg)")
 _BOOL = (lambda v: isinstance(v, bool), "true of false")
 _GRADE = _number(1, 10)
 
+
+def _one_of(*allowed: str) -> tuple[Callable, str]:
+    return (lambda v: v in allowed, " of ".join(allowed))
+
+
 #: The type and range of every scalar setting: dotted key -> (check, allowed values).
 RULES = MappingProxyType(
     {
@@ -456,6 +491,11 @@ RULES = MappingProxyType(
         "privacy.show_open_answers": _BOOL,
         "privacy.benchmark_min_providers": _whole(MIN_PROVIDERS_FLOOR),
         "privacy.protection_grade": _number(0.5, 9),
+        "statistics.level": _number(0.5, 0.999),
+        "statistics.min_answers": _whole(2),
+        "statistics.fdr": _number(0.001, 0.5),
+        "statistics.shares": _one_of(*SHARE_TESTS),
+        "statistics.means": _one_of(*MEAN_TESTS),
     }
 )
 

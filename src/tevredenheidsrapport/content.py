@@ -9,7 +9,7 @@ contains is what its cells returned.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -25,10 +25,12 @@ from .blocks import (
     CoverFigure,
     DocumentMeta,
     Figure,
+    Note,
     ReportRecord,
     Suppressed,
     Table,
 )
+from .comparisons import POSITIVE
 from .drawing import FigureSink
 from .facts import ProviderFacts
 
@@ -43,7 +45,16 @@ class BuildContext:
     display: object = None  # the renderer blocks display with in a notebook
 
     def blocks(self, parts: Iterable[Block | Blocks | None]) -> Blocks:
-        return Blocks.join(parts, self.display)
+        """The parts as one :class:`Blocks`; a figure with a significant difference is
+        followed by the note that explains its symbols."""
+        out: list[Block | Blocks | None] = []
+        for part in parts:
+            out.append(part)
+            if isinstance(part, Figure) and part.marked:
+                stacked = part.data is not None and "row" in part.data.columns
+                note = labels.FIGURE_SIGNIFICANCE_SCALE if stacked else labels.FIGURE_SIGNIFICANCE
+                out.append(Note((note,)))
+        return Blocks.join(out, self.display)
 
     @property
     def min_answers(self) -> int:
@@ -82,9 +93,19 @@ class BuildContext:
         n_bench: int | None = None,
         item: str | None = None,
     ) -> Figure:
-        """A figure block; the drawing is made now or later (see :mod:`.drawing`)."""
+        """A figure block; the drawing is made now or later (see :mod:`.drawing`).
+
+        Where the report tests the figure's comparison against the rest
+        (:attr:`.ProviderFacts.tests`), ``data`` gets a ``mark`` column in place before it is
+        drawn (``hoger``/``lager`` on the provider's significantly different results), the
+        alt text says which they are, and the tests go into the block for the sidecar."""
+        tests = self.facts.tests_of(ident) if n_bench is not None and data is not None else None
+        found: tuple[dict, ...] = ()
+        if tests is not None and len(tests):
+            found = _mark(self, data, tests)
+            alt = f"{alt} {significance_alt(found)}".strip()
         image = self.save(ident, draw)
-        return Figure(ident, title, image, alt, self.source, n, n_bench, item, data)
+        return Figure(ident, title, image, alt, self.source, n, n_bench, item, data, found)
 
     def suppress(
         self,
@@ -106,6 +127,45 @@ class BuildContext:
         else:
             reason = labels.FIGURE_SUPPRESSED.format(k=self.min_answers)
         return Suppressed(of, ident, title, reason, item)
+
+
+def _mark(ctx: BuildContext, data: pd.DataFrame, tests: pd.DataFrame) -> tuple[dict, ...]:
+    """Add ``mark`` to the provider's rows of a figure frame; return the figure's tests.
+
+    The provider's rows: ``group`` is its name (bars), or ``row`` is not the benchmark's
+    (stacked bars). A test's key is the row's ``label`` (means), ``option`` (choice) or
+    ``block`` (a matrix row); a single stacked bar has the key ``positief``."""
+    if "group" in data.columns:
+        own = data["group"] == ctx.facts.name
+    else:
+        own = ~data["row"].astype(str).str.contains(labels.ALLE_DEELNEMERS, regex=False)
+    if "row" in data.columns:  # stacked bars: per matrix row (block), or one positive share
+        key_column = "block" if "block" in data.columns else None
+    else:
+        key_column = "label" if "label" in data.columns else "option"
+    by_key = {ctx.plain(k): t for k, t in zip(tests["key"], tests.itertuples(), strict=True)}
+
+    def direction(t) -> str | None:
+        return t.direction if isinstance(t.direction, str) else None
+
+    keys = data[key_column].astype(str) if key_column else pd.Series(POSITIVE, index=data.index)
+    shown = set(keys[own])
+    data["mark"] = [
+        (direction(by_key[k]) if k in by_key and is_own else None)
+        for k, is_own in zip(keys, own, strict=True)
+    ]
+    return tuple(_test_record(k, t, direction(t)) for k, t in by_key.items() if k in shown)
+
+
+def significance_alt(tests: Iterable[Mapping]) -> str:
+    """The alt text's sentence on significant differences (empty when there are none)."""
+    parts = []
+    for direction, text in (("hoger", labels.ALT_HIGHER), ("lager", labels.ALT_LOWER)):
+        keys = [t["sleutel"] for t in tests if t["richting"] == direction]
+        if keys:
+            shown = ", ".join(labels.POSITIVE_SHARE if k == POSITIVE else k for k in keys)
+            parts.append(text.format(what=shown))
+    return " ".join(parts)
 
 
 # ---- front matter -------------------------------------------------------------------------
@@ -159,7 +219,12 @@ def table_services(ctx: BuildContext) -> Blocks:
 
 
 #: Relative column widths of table 2.2.
-TABLE11_WIDTHS = (34, 13, 10, 11, 14, 11)
+TABLE11_WIDTHS = (25, 13, 11, 10, 16, 12, 13)
+
+
+def interval_text(low: float, high: float) -> str:
+    """``7,2–8,0``: an interval as printed, each end rounded half-up to one decimal."""
+    return labels.INTERVAL.format(low=fmt.number(low), high=fmt.number(high))
 
 
 def table11(ctx: BuildContext) -> Blocks:
@@ -167,7 +232,7 @@ def table11(ctx: BuildContext) -> Blocks:
     k = ctx.min_answers
     rows: list[list[str]] = []
     styles: list[str] = []
-    used_star = used_derived = used_dash = False
+    used_star = used_derived = used_dash = used_interval = withheld_interval = False
     groups = [
         (labels.CLIENTEN, ("dienst", "totaal")),
         (labels.OPDRACHTGEVERS, ("opdrachtgevers",)),
@@ -177,7 +242,7 @@ def table11(ctx: BuildContext) -> Blocks:
         part = table[table["kind"].isin(kinds)]
         if part.empty:
             continue
-        rows.append([group, "", "", "", "", ""])
+        rows.append([group, "", "", "", "", "", ""])
         styles.append("group")
         for _, r in part.iterrows():
             if math.isnan(r["cijfer"]):
@@ -192,9 +257,16 @@ def table11(ctx: BuildContext) -> Blocks:
                 fmt.number(r["respons"]) if not math.isnan(r["respons"]) else labels.NO_ANSWERS
             )
             publ = labels.JA if r["publicatie"] else labels.NEE
-            rows.append(
-                [str(r["label"]), str(r["netto"]), str(r["ingevuld"]), respons, grade, publ]
-            )
+            interval = ""
+            if r["interval_shown"]:
+                interval, used_interval = (
+                    interval_text(r["interval_laag"], r["interval_hoog"]),
+                    True,
+                )
+            elif r["cijfer_shown"] and r["cijfer_n"] >= 2:
+                withheld_interval = True
+            cells = [str(r["label"]), str(r["netto"]), str(r["ingevuld"]), respons, grade]
+            rows.append([*cells, interval, publ])
             styles.append("" if r["kind"] == "dienst" else "strong")
     notes = []
     if used_star:
@@ -203,12 +275,20 @@ def table11(ctx: BuildContext) -> Blocks:
         notes.append(f"{labels.DERIVABLE} {labels.NOTE_DERIVABLE}")
     if used_dash:
         notes.append(f"{labels.NO_ANSWERS} {labels.NOTE_NO_ANSWERS}")
-    frame = pd.DataFrame(rows, columns=list(labels.TABLE11_COLUMNS), dtype=object)
+    level = fmt.number(ctx.facts.settings.statistics.level * 100, 0)
+    interval_head = labels.TABLE11_INTERVAL.format(level=level)
+    if used_interval:
+        notes.append(f"{interval_head}: {labels.NOTE_INTERVAL.format(level=level)}")
+    if withheld_interval:
+        notes.append(f"{interval_head}: {labels.NOTE_INTERVAL_WITHHELD}")
+    columns = list(labels.TABLE11_COLUMNS)
+    columns.insert(5, interval_head)
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
     block = Table(
         "tabel11",
         labels.TITLES["table11"],
         frame,
-        "lrrrrl",
+        "lrrrrrl",
         TABLE11_WIDTHS,
         tuple(styles),
         tuple(notes),
@@ -216,7 +296,135 @@ def table11(ctx: BuildContext) -> Blocks:
     return ctx.blocks([block])
 
 
+# ---- table 2.3: beside the previous measurement -------------------------------------------
+#: Relative column widths of the comparison with the previous measurement.
+TREND_WIDTHS = (34, 13, 13, 11, 13, 16)
+
+
+def _grade_cell(row: pd.Series | None) -> str:
+    """A rapportcijfer as table 2.2 prints it: the number, ``*``, ``**`` or ``–``."""
+    if row is None or math.isnan(row["cijfer"]):
+        return labels.NO_ANSWERS
+    if row["weggelaten"] == "afleidbaar":
+        return labels.DERIVABLE
+    if not row["cijfer_shown"]:
+        return labels.SUPPRESSED
+    return fmt.number(row["cijfer"])
+
+
+def _signed(value: float) -> str:
+    text = fmt.number(abs(value))
+    return ("+" if value > 0 else labels.MINUS if value < 0 else "") + text
+
+
+def trend_table(ctx: BuildContext) -> Blocks:
+    """Table 2.2's grades and response beside those of the previous measurement, with the
+    change where both are shown and whether it is significant (Welch, ``trend-cijfer``).
+
+    Every number in it is one that this report or the previous one prints, so nothing new
+    about a hidden grade; empty for a provider's first measurement."""
+    f = ctx.facts
+    if f.previous_table is None:
+        return ctx.blocks([])
+    tests = f.tests_of("trend-cijfer")
+    by_key = {k: t for k, t in zip(tests["key"], tests.itertuples(), strict=True)}
+    rows, styles, shown_tests = [], [], []
+    used_star = used_derived = False
+    groups = [(labels.CLIENTEN, ("dienst", "totaal")), (labels.OPDRACHTGEVERS, ("opdrachtgevers",))]
+    for group, kinds in groups:
+        part = f.table[f.table["kind"].isin(kinds)]
+        if part.empty:
+            continue
+        rows.append([group, "", "", "", "", ""])
+        styles.append("group")
+        for _, r in part.iterrows():
+            dienst = None if pd.isna(r["dienst"]) else int(r["dienst"])
+            before = f.previous_row(r["kind"], dienst)
+            now_text, then_text = _grade_cell(r), _grade_cell(before)
+            used_star |= labels.SUPPRESSED in (now_text, then_text)
+            used_derived |= labels.DERIVABLE in (now_text, then_text)
+            change = ""
+            if r["cijfer_shown"] and before is not None and before["cijfer_shown"]:
+                change = _signed(float(fmt.round_half_up(r["cijfer"] - before["cijfer"], 1)))
+                t = by_key.get(str(r["label"]))
+                if t is not None and r["kind"] != "opdrachtgevers":
+                    direction = t.direction if isinstance(t.direction, str) else None
+                    if direction:
+                        change = f"{change} {labels.MARKS[direction]}"
+                    shown_tests.append(_test_record(str(r["label"]), t, direction))
+
+            def respons(row):
+                if row is None or math.isnan(row["respons"]):
+                    return labels.NO_ANSWERS
+                return fmt.number(row["respons"])
+
+            rows.append([str(r["label"]), now_text, then_text, change, respons(r), respons(before)])
+            styles.append("" if r["kind"] == "dienst" else "strong")
+    before_period = f.survey.previous.period
+    notes = [labels.TREND_NOTE_PERIOD.format(period=before_period.label)]
+    if any(t["richting"] for t in shown_tests):
+        notes.append(labels.TREND_NOTE_MARK)
+    if used_star:
+        notes.append(f"{labels.SUPPRESSED} {labels.NOTE_SUPPRESSED.format(k=ctx.min_answers)}")
+    if used_derived:
+        notes.append(f"{labels.DERIVABLE} {labels.NOTE_DERIVABLE}")
+    notes.append(f"{labels.NO_ANSWERS} {labels.TREND_NOTE_ABSENT}")
+    frame = pd.DataFrame(rows, columns=list(labels.TREND_COLUMNS), dtype=object)
+    block = Table(
+        "vorige-meting",
+        labels.TITLES["trend"],
+        frame,
+        "lrrrrr",
+        TREND_WIDTHS,
+        tuple(styles),
+        tuple(notes),
+        tests=tuple(shown_tests),
+    )
+    return ctx.blocks([block])
+
+
+def _test_record(key: str, t, direction: str | None) -> dict:
+    """A test as the sidecar lists it (see :func:`_mark`)."""
+    return {
+        "sleutel": key,
+        "methode": t.method,
+        "n": int(t.n),
+        "waarde": float(t.value),
+        "n_rest": int(t.rest_n),
+        "waarde_rest": float(t.rest_value),
+        "statistiek": float(t.statistic),
+        "p": float(t.p),
+        "p_bh": float(t.p_adj),
+        "richting": direction,
+    }
+
+
 # ---- the record for the sidecar -----------------------------------------------------------
+def _previous_record(facts, row: pd.Series) -> dict:
+    """The previous measurement's grade and response of a table 2.2 row, as it printed
+    them (the grade None where that report hid it), and the change where both are shown."""
+    if facts.previous_table is None:
+        return {}
+    dienst = None if pd.isna(row["dienst"]) else int(row["dienst"])
+    before = facts.previous_row(row["kind"], dienst)
+    if before is None:
+        return {"vorige_rapportcijfer": None, "vorige_respons": None, "verschil": None}
+    then = float(before["cijfer"]) if before["cijfer_shown"] else None
+    change = None
+    if then is not None and row["cijfer_shown"]:
+        change = float(fmt.round_half_up(row["cijfer"] - before["cijfer"], 1))
+    respons = None if math.isnan(before["respons"]) else float(before["respons"])
+    return {"vorige_rapportcijfer": then, "vorige_respons": respons, "verschil": change}
+
+
+def _margin(facts) -> float | None:
+    """Totaal as printed minus the norm's minimum for Totaal; None when Totaal is hidden."""
+    total = facts.row("totaal")
+    if total is None or not total["cijfer_shown"]:
+        return None
+    return float(fmt.round_half_up(total["cijfer"] - facts.settings.norm.total_min, 1))
+
+
 def record(ctx: BuildContext, period_label: str) -> Blocks:
     """Provider, period, the rows of table 2.2 as numbers, and the norm outcome."""
     f = ctx.facts
@@ -242,7 +450,16 @@ def record(ctx: BuildContext, period_label: str) -> Blocks:
                 "respons": None if math.isnan(r["respons"]) else float(r["respons"]),
                 "rapportcijfer": float(r["cijfer"]) if shown else None,
                 "rapportcijfer_weggelaten": withheld,
+                "interval": (
+                    [
+                        float(fmt.round_half_up(r["interval_laag"], 1)),
+                        float(fmt.round_half_up(r["interval_hoog"], 1)),
+                    ]
+                    if r["interval_shown"]
+                    else None
+                ),
                 "publicatie": bool(r["publicatie"]),
+                **_previous_record(f, r),
             }
         )
     p = f.survey.period
@@ -256,6 +473,6 @@ def record(ctx: BuildContext, period_label: str) -> Blocks:
             "label": period_label,
         },
         table11=tuple(rows),
-        norm={"status": norm.status, "met": norm.met},
+        norm={"status": norm.status, "met": norm.met, "marge": _margin(f)},
     )
     return ctx.blocks([block])

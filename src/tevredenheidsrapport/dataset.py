@@ -62,6 +62,10 @@ class Period:
     report_date: dt.date
     path: Path
     questionnaires: Mapping[str, QuestionnaireSource]
+    #: The previous measurement as ``period.yaml`` names it: a folder (relative to this
+    #: period's), None (``previous: null``: none), or AUTO (not named: see
+    #: :func:`previous_period_dir`).
+    previous: str | None = "auto"
 
     @property
     def label(self) -> str:
@@ -209,6 +213,7 @@ def load_period(path: str | Path) -> Dataset:
         report_date=meta["report_date"],
         path=directory,
         questionnaires=MappingProxyType(questionnaires),
+        previous=meta.get("previous", AUTO),
     )
     provider_frame = _build_providers(providers.frame)
     sample_frame = _build_sample(
@@ -308,11 +313,95 @@ def _read_meta(directory: Path, problems: list[Problem]) -> dict | None:
     _meta_period(raw, directory, meta, problems)
     _meta_dates(raw, meta, problems)
     _meta_paths(raw, directory, meta, problems)
+    _meta_previous(raw, meta, problems)
     meta["questionnaires"] = _read_questionnaires(
         raw.get("questionnaires"), directory, where, problems, line_of(raw, "questionnaires")
     )
     meta["raw"] = raw
     return meta
+
+
+#: ``Period.previous`` when ``period.yaml`` does not name a previous measurement.
+AUTO = "auto"
+
+
+def _meta_previous(raw: Mapping, meta: dict, problems: list[Problem]) -> None:
+    """``previous`` (optional): the folder name of the previous measurement, or null."""
+    if "previous" not in raw:
+        return
+    value = raw["previous"]
+    if value is None or value is False:
+        meta["previous"] = None
+    elif (
+        isinstance(value, str | int)
+        and not isinstance(value, bool)
+        and _PERIOD_ID.fullmatch(str(value))
+    ):
+        meta["previous"] = str(value)
+    else:
+        problems.append(
+            Problem(
+                meta["file"],
+                "ongeldige vorige meting",
+                row=line_of(raw, "previous"),
+                column="previous",
+                value=value,
+                expected="de naam van de map van de vorige meting naast deze, of null",
+            )
+        )
+
+
+def previous_period_dir(period: Period) -> Path | None:
+    """The folder of the measurement before ``period``, or None.
+
+    The one ``period.yaml`` names (a folder beside this one); otherwise the period folder
+    beside this one whose measurement ended last before this one started. Only regular
+    folders with a readable ``period.yaml`` count; a named one that is not there, or that
+    does not end before this one starts, raises DataError."""
+    parent = Path(period.path).parent
+    if period.previous is None:
+        return None
+    if period.previous != AUTO:
+        folder = parent / period.previous
+        dates = _period_dates(folder)
+        if dates is None or dates[1] >= period.start:
+            where = str(Path(period.path) / PERIOD_FILE)
+            raise DataError(
+                [
+                    Problem(
+                        where,
+                        "vorige meting niet gevonden of niet eerder",
+                        column="previous",
+                        value=period.previous,
+                        expected="een map naast deze met een period.yaml die eindigt vóór "
+                        f"{period.start.isoformat()}",
+                    )
+                ]
+            )
+        return folder
+    best: tuple[dt.date, Path] | None = None
+    for folder in sorted(parent.iterdir()):
+        if folder == Path(period.path) or folder.is_symlink() or not folder.is_dir():
+            continue
+        dates = _period_dates(folder)
+        if dates is not None and dates[1] < period.start and (best is None or dates[1] > best[0]):
+            best = (dates[1], folder)
+    return None if best is None else best[1]
+
+
+def _period_dates(folder: Path) -> tuple[dt.date, dt.date] | None:
+    """(start, end) of the period in ``folder``, or None when it has no readable one."""
+    file = folder / PERIOD_FILE
+    if file.is_symlink() or not file.is_file():
+        return None
+    try:
+        raw = yamlsafe.load_file(file, _PeriodLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if not isinstance(raw, Mapping):
+        return None
+    start, end = (_as_date(raw.get(k)) for k in ("start", "end"))
+    return (start, end) if start is not None and end is not None else None
 
 
 def _load_period_yaml(file: Path, problems: list[Problem]) -> Mapping | None:

@@ -93,6 +93,10 @@ class ProviderFacts:
             "telefonisch": self.phone_option,
             "inburgeren": labels.DIENST_INBURGEREN in diensten,
             "arbeid": bool(diensten - {labels.DIENST_INBURGEREN}),
+            "toetsen": self.settings.statistics.shares != "geen"
+            or self.settings.statistics.means != "geen",
+            "vorige_meting": self.previous_table is not None,
+            "eerste_meting": self.previous_table is None,
         }
 
     def all_diensten(self) -> set[int]:
@@ -145,6 +149,33 @@ class ProviderFacts:
         if not own_parts:
             return pd.Series(dtype=float), pd.Series(dtype=float), None
         return pd.concat(own_parts), pd.concat(bench_parts), item
+
+    @cached_property
+    def previous_table(self) -> pd.DataFrame | None:
+        """Table 2.2 of this provider in the previous measurement, or None (its first)."""
+        before = self.survey.previous
+        if before is None or self.provider_id not in before.dataset.providers.index:
+            return None
+        return before.table11[self.provider_id]
+
+    def previous_row(self, kind: str, dienst: int | None = None) -> pd.Series | None:
+        """The row of the previous table 2.2 for ``kind`` (and service), or None."""
+        table = self.previous_table
+        if table is None:
+            return None
+        rows = table[table["kind"] == kind]
+        if dienst is not None:
+            rows = rows[rows["dienst"] == dienst]
+        return rows.iloc[0] if len(rows) else None
+
+    @cached_property
+    def tests(self) -> pd.DataFrame:
+        """Every test of this report against the rest, adjusted (:attr:`.Survey.report_tests`)."""
+        return self.survey.report_tests[self.provider_id]
+
+    def tests_of(self, figure: str) -> pd.DataFrame:
+        """The tests of one figure (by its id)."""
+        return self.tests[self.tests["figure"] == figure]
 
     @cached_property
     def promotor(self) -> float:

@@ -168,6 +168,25 @@ def _table(
     return out
 
 
+MARKS = labels.MARKS
+
+
+def _marks(
+    data: pd.DataFrame, row_keys: list[str], col_keys: list[str], rows: list[str], cols: list[str]
+) -> np.ndarray | None:
+    """The optional ``mark`` column (``hoger``/``lager``) as symbols, rows x cols; None
+    without the column."""
+    if "mark" not in data.columns:
+        return None
+    out = np.full((len(rows), len(cols)), "", dtype=object)
+    r_index = {r: i for i, r in enumerate(rows)}
+    c_index = {c: j for j, c in enumerate(cols)}
+    for r, c, m in zip(row_keys, col_keys, data["mark"], strict=True):
+        if isinstance(m, str) and m in MARKS:
+            out[r_index[r], c_index[c]] = MARKS[m]
+    return out
+
+
 def _require_provider(values: np.ndarray, kind: str, provider: str) -> None:
     """Raise if the provider has no value at all: such a figure must not be drawn."""
     if np.isnan(values).all():
@@ -475,10 +494,14 @@ def _grouped_barh(
     owns_figure: bool,
     bar_n: np.ndarray | None = None,
     missing: np.ndarray | None = None,
+    label_at: np.ndarray | None = None,
+    marks: np.ndarray | None = None,
 ) -> None:
     """One bar per (category, group), value labels at the bar ends, labels, legend.
 
     A missing value gets no bar but a mark: ``missing[i, j]`` if given, else the dash.
+    ``label_at`` moves a value label further right (past a whisker); ``marks`` (symbols)
+    follow the value label of a significantly different result.
     """
     k = len(groups)
     step = 0.8 / k
@@ -507,9 +530,14 @@ def _grouped_barh(
                 text = labels.NO_ANSWERS if missing is None else missing[i, j]
             else:
                 text = value_text(vi)
+                if marks is not None and marks[i, j]:
+                    text = f"{text} {marks[i, j]}"
+            x = 0.0 if math.isnan(vi) else vi
+            if label_at is not None and not math.isnan(label_at[i, j]):
+                x = max(x, label_at[i, j])
             _text(
                 ax,
-                0.0 if math.isnan(vi) else vi,
+                x,
                 yi,
                 text,
                 transform=at_end,
@@ -533,6 +561,27 @@ def _grouped_barh(
     ax.yaxis.set_visible(False)
     ax.set_ylim(len(categories) - 0.5, -0.5)
     _legend(ax, [_group_color(g, j) for j, g in enumerate(groups)], legend, owns_figure)
+
+
+def _whiskers(ax: Axes, lows: np.ndarray, highs: np.ndarray, k: int) -> None:
+    """An interval per bar: a dark line from low to high with end ticks, over the bar (the
+    bar layout of :func:`_grouped_barh`)."""
+    step = 0.8 / k
+    for j in range(k):
+        y = np.arange(lows.shape[0], dtype=float) + (j - (k - 1) / 2) * step
+        ok = ~np.isnan(lows[:, j]) & ~np.isnan(highs[:, j])
+        if not ok.any():
+            continue
+        ax.hlines(y[ok], lows[ok, j], highs[ok, j], color=theme.TEXT, linewidth=1.0, zorder=3)
+        for x in (lows[ok, j], highs[ok, j]):
+            ax.vlines(
+                x,
+                y[ok] - step * 0.25,
+                y[ok] + step * 0.25,
+                color=theme.TEXT,
+                linewidth=1.0,
+                zorder=3,
+            )
 
 
 def _category_margin(categories: list[str], n_texts: list[str] | None) -> float:
@@ -563,7 +612,9 @@ def plot_means(
     ``data`` columns: ``label`` (category, in display order), ``group`` (provider name or
     ``labels.ALLE_DEELNEMERS``), ``mean`` (float), ``n``. A NaN mean gets no bar and no n
     but a mark: ``labels.SUPPRESSED`` (``*``) when n > 0 (withheld: too few answers),
-    ``labels.NO_ANSWERS`` (``–``) when n is 0 or missing (nobody answered).
+    ``labels.NO_ANSWERS`` (``–``) when n is 0 or missing (nobody answered). Optional columns
+    ``low`` and ``high``: the 95 % interval of a mean, drawn as a whisker across the bar's
+    end (value label past it); NaN draws none.
 
     Design: categories top to bottom; per category one horizontal bar per group, provider on
     top in blue, benchmark below in grey; x axis 0–10; the mean printed at the end of each
@@ -584,6 +635,7 @@ def plot_means(
     categories = _in_order(keys)
     means = _table(keys, group_keys, _numbers(data, "mean", "means"), categories, groups)
     ns = _table(keys, group_keys, _numbers(data, "n", "means"), categories, groups)
+    marks = _marks(data, keys, group_keys, categories, groups)
     _require_provider(means[:, 0], "means", groups[0])
     missing = _missing_marks(means, ns)
     ns[np.isnan(means)] = np.nan  # an n next to a mark would suggest a result
@@ -596,6 +648,11 @@ def plot_means(
     if n_in == "legend" and not one_n:
         raise ValueError("plot_means: n differs per category; use n_in='bars'")
     bar_n = ns if n_in == "bars" else None
+    lows = highs = None
+    if "low" in data.columns and "high" in data.columns:
+        lows = _table(keys, group_keys, _numbers(data, "low", "means"), categories, groups)
+        highs = _table(keys, group_keys, _numbers(data, "high", "means"), categories, groups)
+        highs[np.isnan(means)] = lows[np.isnan(means)] = np.nan
     legend = list(groups)
     if bar_n is None:
         for j, g in enumerate(groups):
@@ -623,7 +680,11 @@ def plot_means(
         owns,
         bar_n=bar_n,
         missing=missing,
+        label_at=highs,
+        marks=marks,
     )
+    if lows is not None:
+        _whiskers(ax, lows, highs, len(groups))
     ax.set_xlim(0, 10)
     ticks = range(0, 11, 2)
     ax.set_xticks(ticks, [fmt.number(t, 0) for t in ticks])
@@ -642,6 +703,7 @@ def _plot_choice(data: pd.DataFrame, kind: str, ax: Axes | None, note: str | Non
     percent = _numbers(data, "percent", kind)
     _percent_range(percent, kind)
     values = _table(keys, _strings(data, "group"), percent, options, groups)
+    marks = _marks(data, keys, _strings(data, "group"), options, groups)
     _require_provider(values[:, 0], kind, groups[0])
     legend = [_with_n(g, n) for g, n in zip(groups, _group_ns(data, groups, kind), strict=True)]
 
@@ -654,7 +716,7 @@ def _plot_choice(data: pd.DataFrame, kind: str, ax: Axes | None, note: str | Non
             top=_legend_top(legend),
             bottom=0.24 if note else 0.06,
         )
-    _grouped_barh(ax, options, groups, values, fmt.percent, legend, owns)
+    _grouped_barh(ax, options, groups, values, fmt.percent, legend, owns, marks=marks)
     ax.set_xlim(0, 100)
     _hide_x(ax)
     if note:
@@ -895,6 +957,10 @@ def plot_stacked(
     table = _table(bar_keys, _strings(data, "option"), percent, bars, options)
     empty = np.isnan(table).all(axis=1)
     bar_label = {k: r for k, r in zip(bar_keys, row_labels, strict=True)}
+    if "mark" in data.columns:  # a significant positive share: the symbol after the row label
+        for k, m in zip(bar_keys, data["mark"], strict=True):
+            if isinstance(m, str) and m in MARKS and not bar_label[k].endswith(MARKS[m]):
+                bar_label[k] = f"{bar_label[k]} {MARKS[m]}"
     bar_block = dict(zip(bar_keys, blocks, strict=True)) if blocks else {}
     labels_ = [bar_label[b] for b in bars]
     benchmark = [labels.ALLE_DEELNEMERS.casefold() in r.casefold() for r in labels_]
@@ -1138,12 +1204,19 @@ def describe_means(data: pd.DataFrame) -> str:
     categories = _in_order(keys)
     means = _table(keys, group_keys, _numbers(data, "mean", "means"), categories, groups)
     ns = _table(keys, group_keys, _numbers(data, "n", "means"), categories, groups)
+    lows = highs = np.full(means.shape, np.nan)
+    if "low" in data.columns and "high" in data.columns:
+        lows = _table(keys, group_keys, _numbers(data, "low", "means"), categories, groups)
+        highs = _table(keys, group_keys, _numbers(data, "high", "means"), categories, groups)
     parts = [f"{_TEXT['bar_chart']}: {_TEXT['means']}."]
     for i, c in enumerate(categories):
         items = []
         for j, g in enumerate(groups):
             m = means[i, j]
-            if not math.isnan(m):
+            if not math.isnan(m) and not math.isnan(lows[i, j]):
+                interval = f"{fmt.number(lows[i, j], 1)}–{fmt.number(highs[i, j], 1)}"
+                value = f"{fmt.number(m, 1)} ({_n(ns[i, j])}, {_TEXT['interval']} {interval})"
+            elif not math.isnan(m):
                 value = f"{fmt.number(m, 1)} ({_n(ns[i, j])})"
             elif ns[i, j] > 0:
                 value = _TEXT["suppressed"]

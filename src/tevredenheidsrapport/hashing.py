@@ -109,8 +109,9 @@ class PeriodInputs:
     digest: str
 
 
-def scan_period(directory: str | Path) -> PeriodInputs:
-    """Hash every file a period's reports read: the period folder and the codebooks it names.
+def scan_period(directory: str | Path, *, previous: bool = True) -> PeriodInputs:
+    """Hash every file a period's reports read: the period folder and the codebooks it names,
+    and (``previous``) those of the previous measurement, which its reports compare with.
 
     ``period.yaml`` is read leniently (every value as text); whatever it does not say is
     simply not hashed, and loading the data will report it.
@@ -146,7 +147,36 @@ def scan_period(directory: str | Path) -> PeriodInputs:
             elif book_dir.is_dir():
                 files.extend(book_dir.glob("*.yaml"))
     normalized = [Path(os.path.normpath(p)) for p in files]
-    return PeriodInputs(directory, period_id, files_digest(normalized, directory))
+    digest = files_digest(normalized, directory)
+    before = _previous_dir(directory, raw) if previous and isinstance(raw, Mapping) else None
+    if before is not None:
+        digest = combine(digest, scan_period(before, previous=False).digest)
+    return PeriodInputs(directory, period_id, digest)
+
+
+def _previous_dir(directory: Path, raw: Mapping) -> Path | None:
+    """The previous measurement's folder as :func:`.dataset.previous_period_dir` finds it,
+    read leniently (dates as ISO text, which sort as dates)."""
+    if "previous" in raw:
+        name = raw["previous"]
+        if not isinstance(name, str) or name in ("", "~", "null", "Null", "NULL", "false"):
+            return None
+        return directory.parent / name if (directory.parent / name).is_dir() else None
+    start = raw.get("start")
+    if not isinstance(start, str):
+        return None
+    best: tuple[str, Path] | None = None
+    for folder in sorted(directory.parent.iterdir()):
+        if folder == directory or folder.is_symlink() or not folder.is_dir():
+            continue
+        try:
+            other = yamlsafe.load_file(folder / PERIOD_FILE, yaml.BaseLoader)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        end = other.get("end") if isinstance(other, Mapping) else None
+        if isinstance(end, str) and end < start and (best is None or end > best[0]):
+            best = (end, folder)
+    return None if best is None else best[1]
 
 
 # --------------------------------------------------------------------------- code

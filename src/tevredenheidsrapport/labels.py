@@ -67,6 +67,29 @@ PROVINCIES: tuple[str, ...] = (
 #: Table 1.1
 TABLE11_COLUMNS = ("", "Netto steekproef", "Ingevuld", "Respons (%)", "Rapportcijfer", "Publicatie")
 TABLE11_TITLE = "Resultaten voor het keurmerk"
+#: The table that sets table 2.2 beside the previous measurement.
+TREND_TITLE = "Vergelijking met de vorige meting"
+TREND_COLUMNS = (
+    "",
+    "Rapportcijfer",
+    "Vorige meting",
+    "Verschil",
+    "Respons (%)",
+    "Vorige respons (%)",
+)
+TREND_NOTE_PERIOD = "Vorige meting: {period}."
+TREND_NOTE_MARK = (
+    "▲ of ▼ bij het verschil: het cijfer ligt significant hoger of lager dan bij de vorige "
+    "meting; zonder teken kan het verschil op toeval berusten."
+)
+TREND_NOTE_ABSENT = "geen cijfer: in die meting niet gemeten of door niemand gegeven"
+#: The symbol beside a result that differs significantly (from the rest, or from before).
+MARKS = MappingProxyType({"hoger": "▲", "lager": "▼"})
+#: The minus sign of a negative change (reads as "min", unlike a hyphen).
+MINUS = "−"
+#: The column of table 2.2 with the 95 % interval of the rapportcijfer ("7,2–8,0").
+TABLE11_INTERVAL = "Interval ({level}%)"
+INTERVAL = "{low}–{high}"
 CLIENTEN = "Cliënten"
 OPDRACHTGEVERS = "Opdrachtgevers"
 TOTAAL = "Totaal"
@@ -110,6 +133,7 @@ TITLES = MappingProxyType(
         "invitation_flow": "Uitnodigingstraject voor cliënten en opdrachtgevers",
         "services": "De dertien diensten",
         "table11": TABLE11_TITLE,
+        "trend": TREND_TITLE,
         "grade_means": "Gemiddeld rapportcijfer, totaal en per dienst",
         "grade_distribution": "Verdeling van de rapportcijfers",
         "grade_means_opdr": "Gemiddeld rapportcijfer van opdrachtgevers",
@@ -140,6 +164,26 @@ NOTE_DERIVABLE = (
     "niet getoond, omdat een cijfer met minder antwoorden anders uit de overige cijfers van "
     "deze tabel te berekenen zou zijn"
 )
+NOTE_INTERVAL = (
+    "het gebied waarin het cijfer van alle uitgenodigde cliënten met {level}% zekerheid "
+    "ligt; zie de leeswijzer"
+)
+NOTE_INTERVAL_WITHHELD = (
+    "bij de cliënten ontbreken de intervallen, omdat daarmee een niet getoond cijfer te "
+    "berekenen zou zijn"
+)
+FIGURE_SIGNIFICANCE = (
+    "▲ significant hoger, ▼ significant lager dan de andere deelnemers samen: zo'n verschil "
+    "is waarschijnlijk geen toeval (zie de leeswijzer)."
+)
+FIGURE_SIGNIFICANCE_SCALE = (
+    "▲ of ▼ achter de naam: het aandeel (heel) tevreden ligt significant hoger of lager dan "
+    "bij de andere deelnemers samen; zo'n verschil is waarschijnlijk geen toeval (zie de "
+    "leeswijzer)."
+)
+ALT_HIGHER = "Significant hoger dan de andere deelnemers: {what}."
+ALT_LOWER = "Significant lager dan de andere deelnemers: {what}."
+POSITIVE_SHARE = "het aandeel (heel) tevreden"
 FIGURE_SUPPRESSED = (
     "Deze figuur ontbreekt: ze zou berusten op minder dan {k} antwoorden. Zo blijft iedere "
     "respondent onherkenbaar."
@@ -166,6 +210,31 @@ FIGURE_BENCHMARK_WITHHELD = (
     "andere organisaties of antwoorden in overblijven."
 )
 FIGURE_NO_ANSWERS = "Deze figuur ontbreekt: niemand heeft deze vraag beantwoord."
+#: Where the 95 % interval of a grade lies against its norm, for a manager: {what} is
+#: "het cijfer voor Totaal" or a service, {interval} "7,2–8,0", {norm} "6,5".
+NORM_INTERVAL_TEXT = MappingProxyType(
+    {
+        "boven": (
+            "Het interval van {what} ({interval}) ligt helemaal boven de norm van {norm}: "
+            "ook als andere cliënten de vragenlijst hadden ingevuld, was dit cijfer vrijwel "
+            "zeker voldoende geweest."
+        ),
+        "rond": (
+            "Het interval van {what} ({interval}) omvat de norm van {norm}: het cijfer ligt "
+            "zo dicht bij de norm dat het bij andere invullers aan de andere kant ervan had "
+            "kunnen uitkomen."
+        ),
+        "onder": (
+            "Het interval van {what} ({interval}) ligt helemaal onder de norm van {norm}: ook "
+            "met andere invullers was dit cijfer vrijwel zeker onvoldoende geweest."
+        ),
+    }
+)
+TEST_MEANS = "gemiddelde cijfers: de t-toets van Welch"
+TEST_SHARES = "percentages: de exacte toets van Fisher"
+TEST_FDR = "de drempel volgens Benjamini en Hochberg"
+NORM_INTERVAL_TOTAL = "het cijfer voor Totaal"
+NORM_INTERVAL_SERVICE = "het cijfer voor {service}"
 NORM_STATUS_TEXT = MappingProxyType(
     {
         "behaald": "voldoet aan de tevredenheidsnorm",
@@ -191,6 +260,7 @@ FIGURE_TEXT = MappingProxyType(
         "grade": "cijfer",
         "no_answers": "geen antwoorden",
         "suppressed": "niet getoond wegens te weinig antwoorden",
+        "interval": "interval",
         "steps": "stappen",
         "and": "en",
         "or": "of",
@@ -236,9 +306,22 @@ SUMMARY_GRADE_CAPTION = "gemiddeld rapportcijfer van cliënten"
 SUMMARY_GRADE_NONE = "nog geen rapportcijfer gegeven"
 SUMMARY_GRADE_FEW = "minder dan {k} cijfers"
 SUMMARY_GRADE_DERIVABLE = "niet getoond: een weggelaten cijfer zou eruit af te leiden zijn"
-SUMMARY_STAFF = "De medewerkers scoren ten opzichte van alle deelnemers het best op:"
-SUMMARY_DONUT_CAPTION = "Algemene tevredenheid van cliënten"
-SUMMARY_BEST = "Hier scoort de dienstverlener het best ten opzichte van alle deelnemers:"
+SUMMARY_STAFF = (
+    "Het onderdeel over de medewerkers waarop de dienstverlener het verst boven alle "
+    "deelnemers uitkomt:"
+)
+SUMMARY_STAFF_NONE = (
+    "Op geen van de onderdelen over de medewerkers komt de dienstverlener boven alle "
+    "deelnemers uit."
+)
+#: {questionnaire}: "vragenlijst arbeid"; {n}: the respondents the donut rests on.
+SUMMARY_DONUT_CAPTION = "Algemene tevredenheid van cliënten ({questionnaire}, n={n})"
+SUMMARY_DONUT_PART = "Algemene tevredenheid van cliënten ({questionnaire}: n={n} van {total})"
+QUESTIONNAIRE = "vragenlijst {name}"
+SUMMARY_BEST = "Hier scoort de dienstverlener hoger dan alle deelnemers:"
+SUMMARY_BEST_NONE = "Op geen van de onderdelen scoort de dienstverlener hoger dan alle deelnemers."
+#: After an aspect above the benchmark whose difference is significant (see the figures).
+SUMMARY_SIGNIFICANT = "{label} (significant)"
 CONTENTS_TITLE = "Inhoudsopgave"
 
 #: Source line under every figure: bureau, report title (lower case), years.

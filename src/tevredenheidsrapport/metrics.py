@@ -18,7 +18,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from . import labels
+from . import labels, stats
 from .config import Norm, Publication
 from .fmt import round_half_up
 from .privacy import GradeDisclosure
@@ -87,6 +87,8 @@ def _row(kind: str, label: str, part: pd.DataFrame, dienst: int | None) -> dict:
         "respons": response_rate(len(done), netto),
         "cijfer": mean_grade(grades),
         "cijfer_n": n_grades,
+        "cijfer_exact": float(grades.mean()) if n_grades else math.nan,
+        "cijfer_sd": float(grades.std(ddof=1)) if n_grades > 1 else math.nan,
     }
 
 
@@ -96,6 +98,7 @@ def table11(
     publication: Publication,
     min_answers: int = 3,
     disclosure: GradeDisclosure | None = None,
+    level: float = stats.LEVEL,
 ) -> pd.DataFrame:
     """Table 1.1 (results for the keurmerk) of one provider.
 
@@ -106,7 +109,15 @@ def table11(
     ``cijfer`` (mean grade one decimal, NaN when nobody gave a grade), ``cijfer_n``,
     ``cijfer_shown`` (False when fewer than ``min_answers`` grades, or when ``disclosure``
     hides the grade so that another cannot be derived from it), ``weggelaten`` (why a grade
-    is not shown: ``te_weinig``, ``afleidbaar`` or None), ``publicatie`` (bool).
+    is not shown: ``te_weinig``, ``afleidbaar`` or None), ``publicatie`` (bool), and the 95 %
+    interval of the grade (:func:`.stats.mean_interval`, N = netto, cut off at the scale's
+    ends 1 and 10) as ``interval_laag`` and ``interval_hoog``, unrounded, with
+    ``interval_shown``.
+
+    An interval tells the spread of the grades behind a mean, and so their sum of squares.
+    Beside a hidden client grade those of the shown rows would let a reader subtract more
+    than the means alone (the secondary suppression of :mod:`.privacy` reasons about means
+    only), so a report that hides any client grade shows no client interval at all.
     """
     _require(persons, PERSON_COLUMNS, "table11")
     clients = persons[persons["group"] == labels.GROUP_CLIENT]
@@ -134,6 +145,16 @@ def table11(
     table.loc[few, "weggelaten"] = "te_weinig"
     table.loc[derivable, "weggelaten"] = "afleidbaar"
     table["publicatie"] = publish(table, publication)
+    low, high = stats.mean_interval(
+        table["cijfer_exact"], table["cijfer_sd"], table["cijfer_n"], table["netto"], level
+    )
+    # a mean grade lies on the scale 1-10, so its interval does too
+    table["interval_laag"], table["interval_hoog"] = np.clip(low, 1, 10), np.clip(high, 1, 10)
+    clients = table["kind"] != "opdrachtgevers"
+    hidden_client = bool((clients & table["cijfer"].notna() & ~table["cijfer_shown"]).any())
+    table["interval_shown"] = (
+        table["cijfer_shown"] & pd.notna(low) & ~(clients & hidden_client)
+    ).astype(bool)
     return table
 
 

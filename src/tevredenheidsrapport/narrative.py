@@ -18,6 +18,16 @@ def _count(n: int, forms: tuple[str, str, str]) -> Md:
     return Md(none if n == 0 else (one if n == 1 else more).format(n=n))
 
 
+def interval_side(low: float, high: float, minimum: float) -> str:
+    """``boven``, ``rond`` or ``onder``: the interval as printed (one decimal) against a
+    minimum, as the norm compares the printed mean."""
+    if fmt.round_half_up(low, 1) >= minimum:
+        return "boven"
+    if fmt.round_half_up(high, 1) < minimum:
+        return "onder"
+    return "rond"
+
+
 class Narrative:
     """Inline values of the narrative; ``facts`` is the provider's :class:`ProviderFacts`."""
 
@@ -79,6 +89,55 @@ class Narrative:
     def norm_text(self) -> Md:
         """``voldoet aan de tevredenheidsnorm`` and its variants."""
         return Md(labels.NORM_STATUS_TEXT[self.facts.norm.status])
+
+    @property
+    def interval_level(self) -> Md:
+        """``95%``: the confidence level of the intervals."""
+        return Md(fmt.percent(self.settings.statistics.level * 100))
+
+    @property
+    def test_min_answers(self) -> int:
+        return self.settings.statistics.min_answers
+
+    @property
+    def test_fdr(self) -> Md:
+        """``5%``: the false discovery rate of the tests."""
+        fdr = self.settings.statistics.fdr * 100
+        return Md(fmt.percent(fdr, 0 if float(fdr).is_integer() else 1))
+
+    @property
+    def test_method_text(self) -> Md:
+        """Which tests the report uses: ``gemiddelde cijfers: …; percentages: …; …``."""
+        s = self.settings.statistics
+        parts = [labels.TEST_MEANS] if s.means != "geen" else []
+        parts += [labels.TEST_SHARES] if s.shares != "geen" else []
+        return Md("; ".join([*parts, labels.TEST_FDR]))
+
+    @property
+    def norm_interval_text(self) -> Md:
+        """Where the 95 % intervals lie against the norm: always for Totaal, for a service
+        only when its interval is not wholly above its minimum. Empty without intervals."""
+        norm, table = self.settings.norm, self.facts.table
+        sentences = []
+        for _, r in table[table["interval_shown"] & (table["kind"] != "opdrachtgevers")].iterrows():
+            total = r["kind"] == "totaal"
+            minimum = norm.total_min if total else norm.service_min
+            side = interval_side(r["interval_laag"], r["interval_hoog"], minimum)
+            if total or side != "boven":
+                what = (
+                    labels.NORM_INTERVAL_TOTAL
+                    if total
+                    else labels.NORM_INTERVAL_SERVICE.format(service=escape(r["label"]))
+                )
+                text = labels.NORM_INTERVAL_TEXT[side].format(
+                    what=what,
+                    interval=labels.INTERVAL.format(
+                        low=fmt.number(r["interval_laag"]), high=fmt.number(r["interval_hoog"])
+                    ),
+                    norm=fmt.number(minimum),
+                )
+                sentences.insert(0, text) if total else sentences.append(text)
+        return Md(" ".join(sentences))
 
     @property
     def min_answers(self) -> int:

@@ -65,6 +65,10 @@ _FORMULA_START = re.compile(r"[=+\-@\t\r\n\uff1d\uff0b\uff0d\uff20]")
 #: Prefixed to such text in the CSV: spreadsheets show it as text, without the quote.
 _TEXT_MARK = "'"
 LINK_TEXT = MappingProxyType({"html": "HTML", "pdf": "PDF"})
+#: The two ends of the 95 % interval of the rapportcijfer (see table 2.2 of a report).
+INTERVAL_LABELS = ("Interval van", "Interval tot")
+#: Totaal minus the norm's minimum for Totaal: how far a provider is from missing the norm.
+MARGIN_LABEL = "Marge tot de norm"
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ class Column:
     kind: str = "text"  # text | int | pct | grade | bool | status | link | note
 
 
-def _group_columns(prefix: str, group: str) -> tuple[Column, ...]:
+def _group_columns(prefix: str, group: str, *, interval: bool = False) -> tuple[Column, ...]:
     """The table 1.1 columns of one group (cliënten or opdrachtgevers)."""
     head = labels.TABLE11_COLUMNS
     return (
@@ -85,6 +89,14 @@ def _group_columns(prefix: str, group: str) -> tuple[Column, ...]:
         Column(f"{prefix}_ingevuld", head[2], group, "int"),
         Column(f"{prefix}_respons", head[3], group, "pct"),
         Column(f"{prefix}_rapportcijfer", head[4], group, "grade"),
+        *(
+            (
+                Column(f"{prefix}_interval_laag", INTERVAL_LABELS[0], group, "decimal"),
+                Column(f"{prefix}_interval_hoog", INTERVAL_LABELS[1], group, "decimal"),
+            )
+            if interval
+            else ()
+        ),
         Column(f"{prefix}_rapportcijfer_weggelaten", "Cijfer niet getoond", group, "note"),
         Column(f"{prefix}_publicatie", head[5], group, "bool"),
     )
@@ -93,9 +105,10 @@ def _group_columns(prefix: str, group: str) -> tuple[Column, ...]:
 COLUMNS: tuple[Column, ...] = (
     Column("naam", "Dienstverlener"),
     Column("provider_id", "Code"),
-    *_group_columns("clienten", labels.CLIENTEN),
+    *_group_columns("clienten", labels.CLIENTEN, interval=True),
     *_group_columns("opdrachtgevers", labels.OPDRACHTGEVERS),
     Column("norm", "Norm"),
+    Column("norm_marge", MARGIN_LABEL, kind="margin"),
     Column("status", "Status", kind="status"),
     Column("html", LINK_TEXT["html"], "Rapport", "link"),
     Column("pdf", LINK_TEXT["pdf"], "Rapport", "link"),
@@ -113,6 +126,15 @@ class Group:
     rapportcijfer: float | None = None
     weggelaten: str | None = None  # why the grade is not shown (from the sidecar)
     publicatie: bool | None = None
+    interval: tuple[float, float] | None = None  # the 95 % interval of the grade, as printed
+
+    @property
+    def interval_laag(self) -> float | None:
+        return None if self.interval is None else self.interval[0]
+
+    @property
+    def interval_hoog(self) -> float | None:
+        return None if self.interval is None else self.interval[1]
 
     @property
     def grade_text(self) -> str:
@@ -136,6 +158,7 @@ class Row:
     clienten: Group = field(default_factory=Group)
     opdrachtgevers: Group = field(default_factory=Group)
     norm: str | None = None
+    marge: float | None = None  # Totaal minus the norm's minimum (from the sidecar)
     links: Mapping[str, str] = field(default_factory=dict)  # format -> relative file name
     error: str | None = None
 
@@ -153,6 +176,7 @@ class Row:
             "naam": self.name,
             "provider_id": self.provider_id,
             "norm": self.norm,
+            "norm_marge": self.marge,
             "status": self.status,
             "html": self.links.get("html"),
             "pdf": self.links.get("pdf"),
@@ -193,6 +217,7 @@ def _group(rows: Iterable[dict], kind: str) -> Group:
         rapportcijfer=row.get("rapportcijfer"),
         weggelaten=row.get("rapportcijfer_weggelaten"),
         publicatie=row.get("publicatie"),
+        interval=tuple(row["interval"]) if row.get("interval") else None,
     )
 
 
@@ -240,6 +265,7 @@ def collect(
         links = {f: n for f, n in files.items() if f in LINK_TEXT and (folder / n).is_file()}
         table = data.get("table11") or []
         norm = (data.get("norm") or {}).get("status")
+        marge = (data.get("norm") or {}).get("marge")
         rows.append(
             Row(
                 pid,
@@ -248,6 +274,7 @@ def collect(
                 clienten=_group(table, "totaal"),
                 opdrachtgevers=_group(table, "opdrachtgevers"),
                 norm=norm,
+                marge=marge,
                 links=links,
                 error=failures.get(pid),
             )
@@ -356,6 +383,12 @@ def to_xlsx(rows: Sequence[Row]) -> bytes:
             elif column.kind == "pct":
                 cell.value = value
                 cell.number_format = "0.0"
+            elif column.kind == "margin":
+                cell.value = value
+                cell.number_format = "+0.0;-0.0;0.0"
+            elif column.kind == "decimal":
+                cell.value = value
+                cell.number_format = "0.0"
             elif column.kind == "bool":
                 cell.value = None if value is None else (labels.JA if value else labels.NEE)
             elif column.kind == "link":
@@ -372,6 +405,8 @@ def to_xlsx(rows: Sequence[Row]) -> bytes:
         "int": 10,
         "pct": 11,
         "grade": 13,
+        "margin": 11,
+        "decimal": 10,
         "bool": 11,
         "status": 11,
         "link": 7,
@@ -493,6 +528,12 @@ def _html_cell(row: Row, column: Column) -> str:
         group = row.group_of(column)
         sort = value if value is not None else -1
         return _td(_e(group.grade_text), sort=sort, css="num", title=group.weggelaten)
+    if kind == "decimal":
+        text = "" if value is None else fmt.number(value, 1)
+        return _td(text, sort=-1 if value is None else value, css="num")
+    if kind == "margin":
+        text = "" if value is None else ("+" if value > 0 else "") + fmt.number(value, 1)
+        return _td(text, sort=-99 if value is None else value, css="num")
     if kind == "bool":
         return _td("" if value is None else (labels.JA if value else labels.NEE))
     if kind == "status":

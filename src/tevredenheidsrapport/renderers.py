@@ -224,11 +224,10 @@ class DocxMarkdown(PandocMarkdown):
         parts.append(
             self._styled([("Summary Grade", f"{b.grade} – {b.grade_caption} ({b.grade_note})")])
         )
-        if b.staff:
-            parts.append(
-                self._styled([("Summary", b.staff_intro), ("Summary Item", f"✓ {b.staff}")])
-            )
-        if b.best:
+        if b.staff_intro:
+            items = [("Summary Item", f"✓ {b.staff}")] if b.staff else []
+            parts.append(self._styled([("Summary", b.staff_intro), *items]))
+        if b.best_intro:
             parts.append(
                 self._styled(
                     [("Summary", b.best_intro), *(("Summary Item", f"✓ {x}") for x in b.best)]
@@ -265,15 +264,15 @@ class HtmlRaw:
         cells.append(
             f'<div class="summary-grade"><span class="big">{e(b.grade)}</span><span>{e(b.grade_caption)} ({e(b.grade_note)})</span></div>'
         )
-        if b.staff:
-            cells.append(
-                f'<div class="summary-staff"><p>{e(b.staff_intro)}</p><p class="check">✓ {e(b.staff)}</p></div>'
-            )
+        if b.staff_intro:
+            check = f'<p class="check">✓ {e(b.staff)}</p>' if b.staff else ""
+            cells.append(f'<div class="summary-staff"><p>{e(b.staff_intro)}</p>{check}</div>')
         if b.donut is not None:
             cells.append(self._figure(b.donut, "summary-donut"))
-        if b.best:
+        if b.best_intro:
             lis = "".join(f"<li>✓ {e(x)}</li>" for x in b.best)
-            cells.append(f'<div class="summary-best"><p>{e(b.best_intro)}</p><ul>{lis}</ul></div>')
+            items = f"<ul>{lis}</ul>" if lis else ""
+            cells.append(f'<div class="summary-best"><p>{e(b.best_intro)}</p>{items}</div>')
         return (
             f'<section class="summary" aria-label="{e(b.label)}">\n'
             + "\n".join(cells)
@@ -316,9 +315,12 @@ class TypstRaw:
             "map-alt": map_alt,
             "grade": b.grade,
             "grade-note": b.grade_note,
+            "staff-intro": b.staff_intro,
             "staff": b.staff,
             "donut": donut,
             "donut-alt": donut_alt,
+            "donut-caption": b.donut.caption if b.donut is not None else "",
+            "best-intro": b.best_intro,
         }
         typ = "#summary(" + ", ".join(f"{k}: {typst_string(v)}" for k, v in args.items())
         return typ + ", best: (" + "".join(f"{typst_string(x)}," for x in b.best) + "))"

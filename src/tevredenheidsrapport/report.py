@@ -82,6 +82,10 @@ class Report(Narrative):
         """Table 2.2, results for the keurmerk."""
         return content.table11(self.ctx)
 
+    def table_trend(self) -> Blocks:
+        """Table 2.2 beside the previous measurement (empty at a first measurement)."""
+        return content.trend_table(self.ctx)
+
     # ---- chapter 3: clients --------------------------------------------------------------
     def figure_grade_means(self) -> Blocks:
         return charts.grade_means(self.ctx)

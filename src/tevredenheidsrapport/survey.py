@@ -15,18 +15,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import labels, metrics, privacy
+from . import comparisons, labels, metrics, privacy, stats
 from .config import Settings
-from .dataset import Dataset, load_period
+from .dataset import Dataset, load_period, previous_period_dir
 from .errors import UnknownProviderError
 
 
 class Survey:
     """One period's data plus benchmark aggregates; build with :func:`load_survey`."""
 
-    def __init__(self, dataset: Dataset, settings: Settings):
+    def __init__(self, dataset: Dataset, settings: Settings, previous: Survey | None = None):
         self.dataset = dataset
         self.settings = settings
+        #: The previous measurement (:func:`.dataset.previous_period_dir`), for trends.
+        self.previous = previous
 
     @property
     def period(self):
@@ -75,9 +77,10 @@ class Survey:
         )
 
     @cached_property
-    def benchmark_means(self) -> pd.DataFrame:
-        """Mean client grade of all providers, Totaal and per service, from the grades their
-        own reports show; the mean is NaN where the benchmark may not be shown."""
+    def _grade_cells(self) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]:
+        """Completed client grades with their provider, and which of them a benchmark may
+        hold: for Totaal those of providers whose report shows Totaal, per service those
+        of the cells the reports show."""
         done = metrics.completed_grades(self.dataset.persons)
         disclosure = {p: self.grade_disclosure[p] for p in self.provider_ids()}
         pid, dienst = done["provider_id"].astype(str), done["dienst"]
@@ -88,6 +91,14 @@ class Survey:
             index=done.index,
             dtype=bool,
         )
+        return done, pid, total_ok, cell_ok
+
+    @cached_property
+    def benchmark_means(self) -> pd.DataFrame:
+        """Mean client grade of all providers, Totaal and per service, from the grades their
+        own reports show; the mean is NaN where the benchmark may not be shown."""
+        done, pid, total_ok, cell_ok = self._grade_cells
+        dienst = done["dienst"]
         rows = metrics.means_by_service(done[total_ok]).iloc[:1]
         parts = [rows] + [
             metrics.means_by_service(done[cell_ok & (dienst == d)]).iloc[1:]
@@ -100,6 +111,145 @@ class Survey:
         ]
         out["mean"] = out["mean"].where(pd.Series(allowed, index=out.index))
         return out
+
+    # ---- tests against the rest (:mod:`.comparisons`) ------------------------------------
+    @cached_property
+    def hiding_providers(self) -> frozenset[str]:
+        """Providers whose report hides a client grade (a service or Totaal)."""
+        return frozenset(
+            p
+            for p in self.provider_ids()
+            if self.grade_disclosure[p].hidden or not self.grade_disclosure[p].total_shown
+        )
+
+    @cached_property
+    def grade_tests(self) -> pd.DataFrame:
+        """Welch tests of every provider's mean grades (clients: Totaal and per service;
+        opdrachtgevers: their Totaal) against the rest, from the grades the benchmark holds;
+        none where the benchmark is withheld."""
+        s = self.settings.statistics
+        if s.means == "geen":
+            return comparisons.empty()
+        done, pid, total_ok, cell_ok = self._grade_cells
+        # A test's statistic tells the spread (sum of squares) of the grades behind a mean,
+        # and the tests of all reports together would give it for every cell they contain.
+        # Beside a hidden grade that is more than the secondary suppression of privacy.py
+        # allows for (it reasons about means), so a provider that hides a client grade is in
+        # no Welch test of client grades at all: not its own, not in anyone's rest.
+        open_ = ~pid.isin(self.hiding_providers)
+        bench = self.benchmark_means
+        parts = []
+        for _, b in bench.iterrows():
+            if math.isnan(b["mean"]):
+                continue
+            sel = total_ok if pd.isna(b["dienst"]) else cell_ok & (done["dienst"] == b["dienst"])
+            sel = sel & open_
+            parts.append(
+                comparisons.welch(
+                    "cijfer-gemiddeld", b["label"], done.loc[sel, "cijfer"], pid[sel], s.min_answers
+                )
+            )
+        opdr = self.benchmark_opdrachtgever_grades
+        if len(opdr):
+            owner = self.dataset.persons.loc[opdr.index, "provider_id"].astype(str)
+            parts.append(
+                comparisons.welch(
+                    "opdrachtgevers-cijfer",
+                    labels.TOTAAL_OPDRACHTGEVERS,
+                    opdr,
+                    owner,
+                    s.min_answers,
+                )
+            )
+        return pd.concat(parts, ignore_index=True) if parts else comparisons.empty()
+
+    @cached_property
+    def trend_tests(self) -> pd.DataFrame:
+        """Welch tests of every provider's client grades now against its own then (Totaal
+        and per service, figure ``trend-cijfer``), on the cells both reports show; none for
+        a provider that hides a client grade in either (see :attr:`grade_tests`)."""
+        s, before = self.settings.statistics, self.previous
+        if s.means == "geen" or before is None:
+            return comparisons.empty()
+        now_done, now_pid, now_total, now_cell = self._grade_cells
+        then_done, then_pid, then_total, then_cell = before._grade_cells
+        hiding = self.hiding_providers | before.hiding_providers
+        parts = []
+        labels_ = [(labels.TOTAAL, None)] + [
+            (labels.DIENSTEN.get(int(d), f"dienst {int(d)}"), int(d))
+            for d in sorted(now_done["dienst"].dropna().unique())
+        ]
+        for label, dienst in labels_:
+            sel_now = now_total if dienst is None else now_cell & (now_done["dienst"] == dienst)
+            sel_then = then_total if dienst is None else then_cell & (then_done["dienst"] == dienst)
+            sel_now, sel_then = sel_now & ~now_pid.isin(hiding), sel_then & ~then_pid.isin(hiding)
+            parts.append(
+                comparisons.welch_between(
+                    "trend-cijfer",
+                    label,
+                    stats.Groups.of(now_done.loc[sel_now, "cijfer"], now_pid[sel_now]),
+                    stats.Groups.of(then_done.loc[sel_then, "cijfer"], then_pid[sel_then]),
+                    s.min_answers,
+                )
+            )
+        return pd.concat(parts, ignore_index=True) if parts else comparisons.empty()
+
+    @cached_property
+    def share_counts(self) -> pd.DataFrame:
+        """Every share of every item figure beside the rest's, for every provider (the
+        Fisher tests are run per report, on its own rows: :attr:`report_tests`)."""
+        s = self.settings.statistics
+        if s.shares == "geen":
+            return comparisons.empty()
+        owner_of = self._owner_of
+        books = [
+            (self.dataset.codebooks[cid], self.answers(cid))
+            for cid in self.dataset.responses
+            if cid in self.dataset.codebooks
+        ]
+        parts = [comparisons.share_counts(books, owner_of, threshold=self._threshold)]
+        order = [q.codebook.id for q in self.period.questionnaires.values()]
+        in_order = sorted(books, key=lambda ba: order.index(ba[0].id) if ba[0].id in order else 99)
+        for group in (labels.GROUP_CLIENT, labels.GROUP_OPDRACHTGEVER):
+            pooled = [
+                (b, a)
+                for b, a in in_order
+                if b.group == group and b.roles.get("recommend") and not a.empty
+            ]
+            parts.append(
+                comparisons.recommend_counts(
+                    f"{group}-aanbevolen",
+                    pooled,
+                    owner_of,
+                    threshold=self.settings.privacy.min_answers,
+                )
+            )
+        return pd.concat(parts, ignore_index=True)
+
+    @cached_property
+    def _owner_of(self) -> pd.Series:
+        persons = self.dataset.persons.drop_duplicates("person_id")
+        return pd.Series(
+            persons["provider_id"].astype(str).to_numpy(), index=persons["person_id"].astype(str)
+        )
+
+    @cached_property
+    def report_tests(self) -> Mapping[str, pd.DataFrame]:
+        """Per provider every test its report shows, with Benjamini-Hochberg adjusted p and
+        the direction of a significant difference (:func:`.comparisons.for_report`)."""
+        s = self.settings.statistics
+        tests = pd.concat([self.grade_tests, self.trend_tests], ignore_index=True)
+        means = {str(p): f for p, f in tests.groupby("provider_id", sort=False)}
+        counts = {str(p): f for p, f in self.share_counts.groupby("provider_id", sort=False)}
+        return _LazyMap(
+            self.dataset.providers.index,
+            lambda pid: comparisons.for_report(
+                means.get(pid, comparisons.empty()),
+                counts.get(pid, comparisons.empty()),
+                min_n=s.min_answers,
+                q=s.fdr,
+            ),
+        )
 
     @cached_property
     def benchmark_grade_distribution(self) -> pd.DataFrame:
@@ -140,6 +290,7 @@ class Survey:
                 publication=pub,
                 min_answers=k,
                 disclosure=self.grade_disclosure[pid],
+                level=self.settings.statistics.level,
             ),
         )
 
@@ -202,7 +353,8 @@ class Survey:
         """Compute every shared aggregate now (before forking batch workers); returns self."""
         _ = self.persons_by_provider, self.benchmark_means, self.benchmark_grade_distribution
         _ = self.table11, self._answers, self.grade_disclosure
-        _ = self.benchmark_opdrachtgever_grades
+        _ = self.benchmark_opdrachtgever_grades, self.grade_tests, self.share_counts
+        _ = self.trend_tests
         return self
 
     def check_provider(self, provider_id: str) -> None:
@@ -241,9 +393,18 @@ class _LazyMap(Mapping):
         return len(self._keys)
 
 
-def load_survey(data: str | Path, settings: Settings) -> Survey:
-    """Read, validate and index the period at ``data``; the caller keeps the result."""
-    return Survey(load_period(data), settings)
+def load_survey(data: str | Path, settings: Settings, *, previous: bool = True) -> Survey:
+    """Read, validate and index the period at ``data``; the caller keeps the result.
+
+    With ``previous`` the previous measurement is read too (without its own previous), for
+    the comparison with it in every report."""
+    dataset = load_period(data)
+    before = None
+    if previous:
+        folder = previous_period_dir(dataset.period)
+        if folder is not None:
+            before = Survey(load_period(folder), settings)
+    return Survey(dataset, settings, before)
 
 
 def group_label(provider_name: str, benchmark: bool) -> str:

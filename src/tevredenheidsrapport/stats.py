@@ -1,0 +1,181 @@
+"""Statistics of a report: intervals of mean grades, tests against the rest, multiplicity.
+
+Pure functions over arrays and frames, vectorised so that a period computes them once for
+every provider. scipy does the arithmetic of the distributions and the tests; this module
+only says what goes in and what comes out.
+
+* :func:`mean_interval`: a 95 % interval of a mean grade with the finite-population
+  correction. The netto steekproef is the whole population of a provider's clients (N), of
+  whom n filled in the questionnaire: mean ± t(0,975; n-1) · s/√n · √((N-n)/(N-1)). At full
+  response the interval is the mean itself; with n < 2 there is none.
+* :func:`welch_against_rest`: Welch's t-test of a provider's grades against those of all
+  other providers (the complement), from group sums, so the provider's own answers are never
+  on both sides.
+* :func:`fisher_against_rest`: Fisher's exact test of a share against the complement.
+* :func:`adjust`: Benjamini-Hochberg adjusted p-values over the tests of one report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _st
+
+LEVEL = 0.95
+
+
+def mean_interval(
+    mean: np.ndarray | float,
+    sd: np.ndarray | float,
+    n: np.ndarray | int,
+    population: np.ndarray | int,
+    level: float = LEVEL,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper end of the ``level`` interval of a mean, finite population corrected.
+
+    ``sd`` is the sample standard deviation (ddof 1), ``population`` the netto steekproef N.
+    NaN where there is no interval (n < 2, or no N to correct with)."""
+    mean, sd = np.asarray(mean, dtype=float), np.asarray(sd, dtype=float)
+    n, big_n = np.asarray(n, dtype=float), np.asarray(population, dtype=float)
+    ok = (n >= 2) & (big_n >= n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = _st.t.ppf(0.5 + level / 2, np.where(ok, n - 1, 1))
+        fpc = np.sqrt(np.clip((big_n - n) / (big_n - 1), 0, None))
+        half = np.where(ok, t * sd / np.sqrt(n) * fpc, np.nan)
+    return mean - half, mean + half
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Sums per group of a numeric answer: n, sum and sum of squares (for the complement)."""
+
+    n: pd.Series
+    total: pd.Series
+    squares: pd.Series
+
+    @classmethod
+    def of(cls, values: pd.Series, by: pd.Series) -> Groups:
+        values = pd.Series(values, dtype=float)
+        ok = values.notna()
+        v, g = values[ok], pd.Series(by)[ok]
+        return cls(
+            v.groupby(g).size().astype(float),
+            v.groupby(g).sum(),
+            (v * v).groupby(g).sum(),
+        )
+
+    def mean_sd(self, n, total, squares) -> tuple[np.ndarray, np.ndarray]:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = total / n
+            var = (squares - total * total / n) / (n - 1)
+        return mean, np.sqrt(np.clip(var, 0, None))
+
+    def own(self) -> pd.DataFrame:
+        mean, sd = self.mean_sd(self.n, self.total, self.squares)
+        return pd.DataFrame({"n": self.n, "mean": mean, "sd": sd})
+
+    def rest(self) -> pd.DataFrame:
+        """The complement of each group: every other group's answers together."""
+        n = self.n.sum() - self.n
+        total = self.total.sum() - self.total
+        squares = self.squares.sum() - self.squares
+        mean, sd = self.mean_sd(n, total, squares)
+        return pd.DataFrame({"n": n, "mean": mean, "sd": sd})
+
+
+def welch(a: pd.DataFrame, b: pd.DataFrame, *, min_n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Welch's t-test of each row of ``a`` against the same row of ``b`` (columns ``n``,
+    ``mean``, ``sd``): (statistic, p), NaN where either side has fewer than ``min_n``
+    answers or neither side varies."""
+    ok = (a["n"] >= min_n) & (b["n"] >= min_n) & ((a["sd"] > 0) | (b["sd"] > 0))
+    stat = np.full(len(a), np.nan)
+    p = np.full(len(a), np.nan)
+    if ok.any():
+        sel = ok.to_numpy()
+        res = _st.ttest_ind_from_stats(
+            *(a[c].to_numpy()[sel] for c in ("mean", "sd", "n")),
+            *(b[c].to_numpy()[sel] for c in ("mean", "sd", "n")),
+            equal_var=False,
+        )
+        stat[sel], p[sel] = res.statistic, res.pvalue
+    return stat, p
+
+
+def welch_against_rest(groups: Groups, *, min_n: int) -> pd.DataFrame:
+    """Welch's t-test of every group against the rest, one row per group.
+
+    Columns: ``n``, ``mean``, ``rest_n``, ``rest_mean``, ``statistic``, ``p`` (NaN where
+    either side has fewer than ``min_n`` answers, or neither side varies)."""
+    own, rest = groups.own(), groups.rest()
+    stat, p = welch(own, rest, min_n=min_n)
+    return pd.DataFrame(
+        {
+            "n": own["n"],
+            "mean": own["mean"],
+            "rest_n": rest["n"],
+            "rest_mean": rest["mean"],
+            "statistic": stat,
+            "p": p,
+        },
+        index=own.index,
+    )
+
+
+def fisher_against_rest(
+    hits: Sequence[int] | np.ndarray,
+    n: Sequence[int] | np.ndarray,
+    *,
+    min_n: int,
+    rest_hits: Sequence[int] | np.ndarray | None = None,
+    rest_n: Sequence[int] | np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Fisher's exact test (two-sided) of every group's share against the rest's.
+
+    ``hits[i]`` of ``n[i]`` answers of group i have the property (an option chosen, a
+    positive answer); the rest is every other group, or ``rest_hits``/``rest_n`` when given
+    (a group compared with only part of the others). Columns: ``share``, ``rest_share``,
+    ``odds_ratio``, ``p``; NaN where either side has fewer than ``min_n`` answers. Equal
+    tables are tested once."""
+    hits, n = np.asarray(hits, dtype=int), np.asarray(n, dtype=int)
+    if rest_hits is None or rest_n is None:
+        rest_hits, rest_n = hits.sum() - hits, n.sum() - n
+    rest_hits, rest_n = np.asarray(rest_hits, dtype=int), np.asarray(rest_n, dtype=int)
+    done: dict[tuple[int, int, int, int], tuple[float, float]] = {}
+    ratio, p = np.full(len(n), np.nan), np.full(len(n), np.nan)
+    for i in range(len(n)):
+        if n[i] < min_n or rest_n[i] < min_n:
+            continue
+        table = (
+            int(hits[i]),
+            int(n[i] - hits[i]),
+            int(rest_hits[i]),
+            int(rest_n[i] - rest_hits[i]),
+        )
+        if table not in done:
+            res = _st.fisher_exact([table[:2], table[2:]])
+            done[table] = (float(res.statistic), float(res.pvalue))
+        ratio[i], p[i] = done[table]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return pd.DataFrame(
+            {"share": hits / n, "rest_share": rest_hits / rest_n, "odds_ratio": ratio, "p": p}
+        )
+
+
+def adjust(p: Sequence[float] | np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values; NaN (no test) stays NaN and is not counted."""
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    tested = ~np.isnan(p)
+    if tested.any():
+        out[tested] = _st.false_discovery_control(p[tested], method="bh")
+    return out
+
+
+def direction(difference: float, adjusted_p: float, q: float) -> str | None:
+    """``hoger`` or ``lager`` when the difference is significant at FDR ``q``, else None."""
+    if np.isnan(adjusted_p) or adjusted_p > q or difference == 0:
+        return None
+    return "hoger" if difference > 0 else "lager"
