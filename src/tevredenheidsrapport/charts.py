@@ -95,6 +95,10 @@ def grade_means(ctx: BuildContext) -> Blocks:
     keep = own["label"]
     bench = bench[bench["label"].isin(keep)].set_index("label").reindex(keep).reset_index()
     frame = pair(ctx, own, bench)[["label", "group", "mean", "n", "low", "high"]]
+    before = _previous_means(ctx, own)
+    if before is not None:  # after the provider, before the benchmark
+        mine = frame["group"] == ctx.facts.name
+        frame = pd.concat([frame[mine], before, frame[~mine]], ignore_index=True)
     frame["n"] = frame["n"].fillna(0).astype(int)
     fig = ctx.figure(
         "cijfer-gemiddeld",
@@ -112,6 +116,25 @@ def grade_means(ctx: BuildContext) -> Blocks:
     if bench["mean"].isna().any():
         notes.append(Note((labels.FIGURE_BENCHMARK_WITHHELD,)))
     return ctx.blocks([fig, *notes])
+
+
+def _previous_means(ctx: BuildContext, own: pd.DataFrame) -> pd.DataFrame | None:
+    """The provider's means of the previous measurement for the categories of ``own``, as
+    that report showed them (hidden there: NaN with its n, drawn as ``*``); None at a
+    first measurement."""
+    f = ctx.facts
+    if f.previous_table is None:
+        return None
+    group = labels.PREVIOUS_GROUP.format(period=f.survey.previous.period.id)
+    rows = []
+    for _, r in own.iterrows():
+        dienst = None if pd.isna(r["dienst"]) else int(r["dienst"])
+        before = f.previous_row("totaal" if dienst is None else "dienst", dienst)
+        shown = before is not None and bool(before["cijfer_shown"])
+        n = 0 if before is None else int(before["cijfer_n"])
+        mean = float(before["cijfer"]) if shown else math.nan
+        rows.append({"label": r["label"], "group": group, "mean": mean, "n": n})
+    return pd.DataFrame(rows)
 
 
 def grade_distribution(ctx: BuildContext) -> Blocks:

@@ -225,8 +225,10 @@ def _with_n(group: str, n: float) -> str:
 
 
 def _in_sentence(group: str) -> str:
-    """The benchmark's name lower-cased inside a sentence ("alle deelnemers")."""
-    return group[0].lower() + group[1:] if group == labels.ALLE_DEELNEMERS else group
+    """The benchmark's name and the previous measurement lower-cased inside a sentence
+    ("alle deelnemers", "vorige meting (2021)")."""
+    common = group == labels.ALLE_DEELNEMERS or group.startswith(labels.PREVIOUS_MEASUREMENT)
+    return group[0].lower() + group[1:] if common else group
 
 
 def _wrap(text: str, width: int = _WRAP) -> str:
@@ -331,8 +333,10 @@ def _legend(
     *,
     where: Literal["above", "below", "right"] = "above",
     ncol: int | None = None,
+    outlined: Sequence[bool] | None = None,
 ) -> None:
-    """A legend of coloured squares and texts, laid out from measured text widths.
+    """A legend of coloured squares and texts, laid out from measured text widths;
+    ``outlined`` keys are white squares with a coloured edge (the previous measurement).
 
     Drawn as plain artists of ``ax`` (keys in ``ax.lines``, texts in ``ax.texts`` with gid
     ``legend-<i>``; read them back with :func:`legend_texts`): matplotlib's ``Legend`` packs
@@ -362,6 +366,7 @@ def _legend(
         y0 = {"above": 0.14 + above, "below": -0.14, "right": above / 2}[where]
     columns = _legend_columns(texts, ncol)
     lefts = np.concatenate(([0.0], np.cumsum(np.asarray(columns) + _KEY_COLUMN_GAP)))[:-1]
+    outlined = list(outlined) if outlined is not None else [False] * len(texts)
     for i, (color, text) in enumerate(zip(colors, texts, strict=True)):
         row, col = divmod(i, ncol)
         x = x0 + lefts[col]
@@ -373,8 +378,9 @@ def _legend(
                 transform=base,
                 marker="s",
                 markersize=_KEY * 72,
-                markerfacecolor=color,
-                markeredgewidth=0,
+                markerfacecolor="white" if outlined[i] else color,
+                markeredgecolor=color,
+                markeredgewidth=1.0 if outlined[i] else 0,
                 linestyle="none",
                 gid=f"{_LEGEND_GID}-key-{i}",
                 **_no_clip(ax),
@@ -455,10 +461,17 @@ def _bars(
     return out
 
 
+def _is_previous(group: str) -> bool:
+    return group.startswith(labels.PREVIOUS_MEASUREMENT)
+
+
 def _group_color(group: str, index: int) -> str:
-    """Strong blue for the (first) provider, grey for the benchmark."""
+    """Strong blue for the (first) provider, grey for the benchmark; the previous
+    measurement is drawn as an outline in the provider's blue (see :func:`_bar_style`)."""
     if group == labels.ALLE_DEELNEMERS:
         return theme.BENCHMARK
+    if _is_previous(group):
+        return theme.PROVIDER
     colors = (theme.PROVIDER, *theme.EXTRA_SERIES)
     return colors[min(index, len(colors) - 1)]
 
@@ -519,9 +532,8 @@ def _grouped_barh(
             v[shown],
             step * 0.9,
             horizontal=True,
-            facecolor=_group_color(group, j),
-            linewidth=0,
             label=legend[j],
+            **_bar_style(group, j),
         )
         color = theme.MUTED_TEXT if group == labels.ALLE_DEELNEMERS else theme.TEXT
         for i, (yi, vi) in enumerate(zip(y, v, strict=True)):
@@ -560,7 +572,13 @@ def _grouped_barh(
     )
     ax.yaxis.set_visible(False)
     ax.set_ylim(len(categories) - 0.5, -0.5)
-    _legend(ax, [_group_color(g, j) for j, g in enumerate(groups)], legend, owns_figure)
+    _legend(
+        ax,
+        [_group_color(g, j) for j, g in enumerate(groups)],
+        legend,
+        owns_figure,
+        outlined=[_is_previous(g) for g in groups],
+    )
 
 
 def _whiskers(ax: Axes, lows: np.ndarray, highs: np.ndarray, k: int) -> None:
@@ -582,6 +600,16 @@ def _whiskers(ax: Axes, lows: np.ndarray, highs: np.ndarray, k: int) -> None:
                 linewidth=1.0,
                 zorder=3,
             )
+
+
+def _bar_style(group: str, index: int) -> dict:
+    """Fill of a group's bars: solid, or for the previous measurement a white bar with the
+    provider's blue outline (apart from both the provider and the grey benchmark, also in
+    greyscale)."""
+    color = _group_color(group, index)
+    if _is_previous(group):
+        return {"facecolor": "white", "edgecolor": color, "linewidth": 1.0}
+    return {"facecolor": color, "linewidth": 0}
 
 
 def _category_margin(categories: list[str], n_texts: list[str] | None) -> float:

@@ -85,6 +85,9 @@ TREND_NOTE_MARK = (
 TREND_NOTE_ABSENT = "geen cijfer: in die meting niet gemeten of door niemand gegeven"
 #: The symbol beside a result that differs significantly (from the rest, or from before).
 MARKS = MappingProxyType({"hoger": "▲", "lager": "▼"})
+#: The group of the previous measurement in a figure: "Vorige meting (2021)".
+PREVIOUS_MEASUREMENT = "Vorige meting"
+PREVIOUS_GROUP = "Vorige meting ({period})"
 #: The minus sign of a negative change (reads as "min", unlike a hyphen).
 MINUS = "−"
 #: The column of table 2.2 with the 95 % interval of the rapportcijfer ("7,2–8,0").
