@@ -160,9 +160,16 @@ def without_tests(alt: str) -> str:
     return re.sub(r" Significant (?:hoger|lager) dan de andere deelnemers: [^.]*\.", "", alt)
 
 
+def without_previous(alt: str) -> str:
+    """An alt text without the previous measurement's numbers (its own report shows them)."""
+    alt = re.sub(r" en vorige meting \(\w+\) " + _N, "", alt)
+    alt = re.sub(r", vorige meting \(\w+\) \d+%", "", alt)
+    return re.sub(r" Vorige meting \(\w+\) " + _N + r": [^.]*\.", "", alt)
+
+
 def shares(alt: str, name: str) -> Shares | None:
     """Read a figure of shares (bars per answer, or one stacked bar per group)."""
-    alt = without_tests(alt)
+    alt = without_previous(without_tests(alt))
     who = re.escape(name)
     side = re.search(who + " " + _N + r" en alle deelnemers " + _N + r"\. (.*)$", alt)
     if side:  # "X (n=34) en alle deelnemers (n=1.059). Ja: X 71%, alle deelnemers 60%. ..."

@@ -263,8 +263,43 @@ def item_figure(
         if withheld_block is not None:
             return ctx.blocks([withheld_block])
     build = FIGURE_KINDS[figure_kind]
-    built = build(ctx, item, ident, ctx.plain(item.text), d_own, d_bench)
+    d_prev, not_comparable = _previous_distribution(ctx, codebook, item)
+    built = build(ctx, item, ident, ctx.plain(item.text), d_own, d_bench, d_prev=d_prev)
+    if not_comparable is not None and len(built):
+        built = ctx.blocks([built, not_comparable])
     return ctx.blocks([built, open_answers(ctx, item, own)])
+
+
+def _previous_distribution(ctx: BuildContext, codebook: Codebook, item: Item):
+    """(the provider's distribution of the previous measurement, the note that the question
+    is not comparable): for items with one answer column (a choice, a scale), in this
+    item's codes (:meth:`.Survey.previous_answers`), only as the previous report showed
+    it (enough answers; a background item never with one answer for everyone)."""
+    survey = ctx.facts.survey
+    if (
+        survey.previous is None
+        or item.rows
+        or item.kind.figure_kind(item)
+        not in (
+            "single",
+            "stacked",
+        )
+    ):
+        return None, None
+    prev = item.previous
+    if prev is not None and not prev.comparable:
+        reason = labels.TREND_NOT_COMPARABLE.format(reason=ctx.plain(prev.reason or ""))
+        return None, Note((reason,))
+    values = survey.previous_answers(ctx.facts.provider_id, codebook, item)
+    if values is None:
+        return None, None
+    dist = metrics.choice_distribution(values, dict(item.options))
+    n = int(dist["n"].iloc[0])
+    background = getattr(item, "background", False)
+    k = ctx.facts.settings.privacy.background_threshold if background else ctx.min_answers
+    if n < k or (background and (dist["count"] >= n).any()):
+        return None, None
+    return dist, None
 
 
 def _group_disclosure(ctx: BuildContext, item: Item, ident: str, d_own: pd.DataFrame):
@@ -289,21 +324,42 @@ def _group_disclosure(ctx: BuildContext, item: Item, ident: str, d_own: pd.DataF
     return Suppressed("figure", ident, title, reason, item.id)
 
 
-def _choice(ctx: BuildContext, item: Item, ident: str, title: str, d_own, d_bench, figure_kind):
-    """Bars per option (single, multi) or one stacked bar per group (scale)."""
+def _choice(
+    ctx: BuildContext,
+    item: Item,
+    ident: str,
+    title: str,
+    d_own,
+    d_bench,
+    figure_kind,
+    d_prev=None,
+):
+    """Bars per option (single, multi) or one stacked bar per group (scale); ``d_prev``, the
+    previous measurement, goes between the provider and the benchmark."""
     n, n_bench = int(d_own["n"].iloc[0]), bench_n(d_bench)
     if n == 0:
         return ctx.blocks([])
     if n < ctx.min_answers:
         return ctx.blocks([ctx.suppress("figure", ident, title, n, item.id)])
+    before = (
+        labels.PREVIOUS_GROUP.format(period=ctx.facts.survey.previous.period.id)
+        if (d_prev is not None)
+        else None
+    )
     if figure_kind == "stacked":
         parts = [d_own.assign(row=ctx.with_n(ctx.facts.name, n))]
+        if d_prev is not None:
+            parts.append(d_prev.assign(row=ctx.with_n(before, int(d_prev["n"].iloc[0]))))
         if n_bench is not None:
             parts.append(d_bench.assign(row=ctx.with_n(labels.ALLE_DEELNEMERS, n_bench)))
         frame = pd.concat(parts, ignore_index=True)[["row", "option", "percent"]]
         draw = figures.plot_stacked
     else:
         frame = pair(ctx, d_own, d_bench)[["option", "group", "percent", "n"]]
+        if d_prev is not None:
+            mine = frame["group"] == ctx.facts.name
+            rows = d_prev.assign(group=before)[["option", "group", "percent", "n"]]
+            frame = pd.concat([frame[mine], rows, frame[~mine]], ignore_index=True)
         draw = figures.plot_multi if figure_kind == "multi" else figures.plot_single
     fig = ctx.figure(
         ident,
@@ -353,7 +409,7 @@ def _matrix(ctx: BuildContext, item: Item, ident: str, title: str, d_own, d_benc
     return ctx.blocks([fig, note, None if shown_bench else withheld(d_bench.iloc[0:0])])
 
 
-def _means(ctx: BuildContext, item: Item, ident: str, title: str, m_own, m_bench):
+def _means(ctx: BuildContext, item: Item, ident: str, title: str, m_own, m_bench, d_prev=None):
     """A matrix of grades (aspects graded 1-10): mean per aspect against all providers."""
     k = ctx.min_answers
     n_max = int(m_own["n"].max())
@@ -382,11 +438,12 @@ def _means(ctx: BuildContext, item: Item, ident: str, title: str, m_own, m_bench
     return ctx.blocks([fig, note])
 
 
-def _stacked(ctx: BuildContext, item: Item, ident: str, title: str, d_own, d_bench):
-    """Stacked bars: one pair per matrix row (a distribution per ``row_id``), else one pair."""
+def _stacked(ctx: BuildContext, item: Item, ident: str, title: str, d_own, d_bench, d_prev=None):
+    """Stacked bars: one pair per matrix row (a distribution per ``row_id``), else one pair
+    (with the previous measurement between them, when given)."""
     if "row_id" in d_own.columns:
         return _matrix(ctx, item, ident, title, d_own, d_bench)
-    return _choice(ctx, item, ident, title, d_own, d_bench, "stacked")
+    return _choice(ctx, item, ident, title, d_own, d_bench, "stacked", d_prev)
 
 
 #: How the figure of each kind an item type can name (:data:`.items.FIGURE_KINDS`) is built

@@ -20,6 +20,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 
@@ -78,6 +79,32 @@ class Routing:
 
 
 @dataclass(frozen=True)
+class Previous:
+    """What an item was in an earlier codebook version (``previous:`` in the codebook).
+
+    ``item`` (and for a matrix ``row``) names the earlier item, by default the same id;
+    ``recode`` maps its answer codes to this item's where the scale changed (a code not
+    named keeps its number); ``comparable: false`` (with a ``reason``) says the question
+    changed too much to set the two side by side. Checked against the earlier codebook by
+    :func:`check_previous`."""
+
+    codebook: str
+    item: str
+    row: str | None = None
+    recode: Mapping[int, int] = field(default_factory=dict)
+    comparable: bool = True
+    reason: str | None = None
+
+    @property
+    def column(self) -> str:
+        """The earlier item's answer column."""
+        return f"{self.item}_{self.row}" if self.row else self.item
+
+    def new_code(self, code: int) -> int:
+        return self.recode.get(code, code)
+
+
+@dataclass(frozen=True)
 class Item:
     """One questionnaire item; ``columns()`` lists the export columns it occupies."""
 
@@ -99,6 +126,8 @@ class Item:
     background: bool = False
     note: str | None = None
     label: str | None = None
+    #: What the item was in an earlier version of the questionnaire (for trends).
+    previous: Previous | None = None
 
     @property
     def short(self) -> str:
@@ -851,10 +880,140 @@ def _read_item(reader: _ItemReader, iid: str, kind: ItemType, section_ids: set[s
         background=raw.get("background", False) is True,
         note=reader.text("note", "toelichting"),
         label=reader.text("label", "korte naam"),
+        previous=_read_previous(reader, iid),
     )
     if raw.get("decimals", False) not in (True, False):
         reader.add("decimals moet true of false zijn", "decimals", _shown(raw.get("decimals")))
     return item
+
+
+def _read_previous(reader: _ItemReader, iid: str) -> Previous | None:
+    """``previous``: {codebook, item?, row?, recode?, comparable?, reason?}."""
+    raw = reader.raw.get("previous")
+    if raw is None:
+        return None
+    expected = "codebook: <id>, en eventueel item, row, recode, comparable: false met reason"
+    if not isinstance(raw, Mapping) or not CODEBOOK_ID_PATTERN.fullmatch(str(raw.get("codebook"))):
+        reader.add("vorige versie onleesbaar", "previous", _shown(raw), expected)
+        return None
+    known = {"codebook", "item", "row", "recode", "comparable", "reason"}
+    for key in raw:
+        if key not in known:
+            reader.add(
+                "vorige versie: onbekend veld", "previous", _shown(key), ", ".join(sorted(known))
+            )
+    item = raw.get("item", iid)
+    row = raw.get("row")
+    if not _is_id(item) or (row is not None and not _is_id(row)):
+        reader.add("vorige versie: ongeldig item of rij", "previous", _shown(raw), expected)
+        return None
+    recode: dict[int, int] = {}
+    codes = raw.get("recode") or {}
+    if not isinstance(codes, Mapping):
+        reader.add(
+            "vorige versie: recode moet oude code: nieuwe code zijn", "previous", _shown(codes)
+        )
+    else:
+        for old, new in codes.items():
+            if _int(old) is None or _int(new) is None:
+                reader.add(
+                    "vorige versie: recode met een code die geen heel getal is",
+                    "previous",
+                    _shown(old),
+                )
+            else:
+                recode[_int(old)] = _int(new)
+    comparable = raw.get("comparable", True)
+    if comparable not in (True, False):
+        reader.add(
+            "vorige versie: comparable moet true of false zijn", "previous", _shown(comparable)
+        )
+        comparable = True
+    reason = _optional_text(raw.get("reason"))
+    if comparable is False and not reason:
+        reader.add(
+            "vorige versie: niet vergelijkbaar zonder reden", "previous", None, "reason: <tekst>"
+        )
+    return Previous(
+        str(raw["codebook"]),
+        str(item),
+        None if row is None else str(row),
+        MappingProxyType(recode),
+        comparable is True,
+        reason,
+    )
+
+
+def check_previous(book: Codebook, earlier: Codebook) -> list[Problem]:
+    """Problems of the mappings of ``book``'s items onto the earlier codebook ``earlier``:
+    the earlier item (and row) must exist, every one of its answer codes must have a place
+    among this item's codes, and a scale must keep its direction (no "tevreden" turning
+    into "ontevreden", a "geen mening" stays one)."""
+    problems: list[Problem] = []
+    where = f"codeboek {book.id}"
+    for it in book.items:
+        prev = it.previous
+        if prev is None or prev.codebook != earlier.id or not prev.comparable:
+            continue
+
+        problem = partial(_mapping_problem, problems, where, it.id, earlier.id)
+        old = next((o for o in earlier.items if o.id == prev.item), None)
+        if old is None:
+            problem("item bestaat niet", prev.item, "een item van " + earlier.id)
+            continue
+        if prev.row is not None and prev.row not in old.rows:
+            problem("rij bestaat niet", prev.row, ", ".join(old.rows))
+            continue
+        if not it.options or not old.options:
+            continue  # grades and open answers: nothing to map
+        for code in old.options:
+            if prev.new_code(code) not in it.options:
+                problem(
+                    f"antwoordcode {code} heeft geen plaats", code, ", ".join(map(str, it.options))
+                )
+        if it.scale is not None and old.scale is not None:
+            problems += _direction_problems(it, old, prev, problem)
+    return problems
+
+
+def _mapping_problem(
+    problems: list[Problem],
+    where: str,
+    item: str,
+    earlier: str,
+    message: str,
+    value: object = None,
+    expected: str | None = None,
+) -> None:
+    problems.append(
+        Problem(
+            where,
+            f"item {item}: vorige versie ({earlier}): {message}",
+            column="previous",
+            value=value,
+            expected=expected,
+        )
+    )
+
+
+def _direction_problems(it: Item, old: Item, prev: Previous, problem) -> list[Problem]:
+    """A scale keeps its direction: the earlier opinion codes, most positive first, land on
+    this item's opinion codes in the same order, and "no opinion" stays "no opinion"."""
+    from .labels import is_no_opinion
+
+    order = [c for c, label in it.options.items() if not is_no_opinion(label)]
+    last = -1
+    for code, label in old.options.items():
+        new = prev.new_code(code)
+        if new not in it.options:
+            continue
+        if is_no_opinion(label) != is_no_opinion(it.options[new]):
+            problem("'geen mening' en een oordeel lopen door elkaar", code)
+        elif not is_no_opinion(label):
+            if order.index(new) < last:
+                problem("de schaal draait om", code, "dezelfde volgorde van positief naar negatief")
+            last = order.index(new)
+    return []
 
 
 def _read_when(reader: _ItemReader) -> Routing | None:

@@ -138,7 +138,10 @@ def _mark(ctx: BuildContext, data: pd.DataFrame, tests: pd.DataFrame) -> tuple[d
     if "group" in data.columns:
         own = data["group"] == ctx.facts.name
     else:
-        own = ~data["row"].astype(str).str.contains(labels.ALLE_DEELNEMERS, regex=False)
+        rows = data["row"].astype(str)
+        own = ~rows.str.contains(labels.ALLE_DEELNEMERS, regex=False) & ~rows.str.startswith(
+            labels.PREVIOUS_MEASUREMENT
+        )
     if "row" in data.columns:  # stacked bars: per matrix row (block), or one positive share
         key_column = "block" if "block" in data.columns else None
     else:

@@ -88,6 +88,10 @@ MARKS = MappingProxyType({"hoger": "▲", "lager": "▼"})
 #: The group of the previous measurement in a figure: "Vorige meting (2021)".
 PREVIOUS_MEASUREMENT = "Vorige meting"
 PREVIOUS_GROUP = "Vorige meting ({period})"
+TREND_NOT_COMPARABLE = (
+    "Bij de vorige meting luidde deze vraag anders, zodat de uitkomsten niet naast elkaar "
+    "passen: {reason}"
+)
 #: The minus sign of a negative change (reads as "min", unlike a hyphen).
 MINUS = "−"
 #: The column of table 2.2 with the 95 % interval of the rapportcijfer ("7,2–8,0").

@@ -16,9 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from . import comparisons, labels, metrics, privacy, stats
+from .codebook import Codebook, Item, check_previous
 from .config import Settings
 from .dataset import Dataset, load_period, previous_period_dir
-from .errors import UnknownProviderError
+from .errors import DataError, UnknownProviderError
 
 
 class Survey:
@@ -111,6 +112,37 @@ class Survey:
         ]
         out["mean"] = out["mean"].where(pd.Series(allowed, index=out.index))
         return out
+
+    # ---- the previous measurement --------------------------------------------------------
+    def previous_source(self, book: Codebook, item: Item) -> tuple[str, str, Mapping] | None:
+        """Where the previous measurement asked ``item``: (codebook id, answer column,
+        recode of its codes), or None when it did not, or not comparably. The same codebook
+        then: the same item; another version: what the item's ``previous`` names."""
+        before = self.previous
+        if before is None:
+            return None
+        if book.id in before.dataset.responses:
+            return book.id, item.id, {}
+        prev = item.previous
+        if prev is None or not prev.comparable or prev.codebook not in before.dataset.responses:
+            return None
+        return prev.codebook, prev.column, prev.recode
+
+    def previous_answers(self, provider_id: str, book: Codebook, item: Item) -> pd.Series | None:
+        """The provider's answers to ``item`` in the previous measurement, in this item's
+        codes (its completed questionnaires), or None where there is nothing to compare."""
+        source = self.previous_source(book, item)
+        if source is None or provider_id not in self.previous.dataset.providers.index:
+            return None
+        cid, column, recode = source
+        before = self.previous
+        answers = answers_of(before, before.persons(provider_id), cid)
+        if column not in answers.columns:
+            return None
+        values = answers[column]
+        return (
+            values.map(lambda v: recode.get(int(v), v) if pd.notna(v) else v) if recode else values
+        )
 
     # ---- tests against the rest (:mod:`.comparisons`) ------------------------------------
     @cached_property
@@ -404,6 +436,14 @@ def load_survey(data: str | Path, settings: Settings, *, previous: bool = True) 
         folder = previous_period_dir(dataset.period)
         if folder is not None:
             before = Survey(load_period(folder), settings)
+            problems = [
+                p
+                for book in dataset.codebooks.values()
+                for old in before.dataset.codebooks.values()
+                for p in check_previous(book, old)
+            ]
+            if problems:
+                raise DataError(problems)
     return Survey(dataset, settings, before)
 
 
