@@ -35,7 +35,8 @@ SIDECARS = {
         "Alfa Werk",
         [
             _row("dienst", 40, 12, 7.6),
-            _row("totaal", 89, 28, 7.8),
+            _row("totaal", 89, 28, 7.8)
+            | {"interval": [7.4, 8.2], "vorige_rapportcijfer": 8.1, "verschil": -0.3},
             _row("opdrachtgevers", 6, 1, None, "minder dan 3 antwoorden"),
         ],
         "behaald",
@@ -61,7 +62,8 @@ def _write_sidecars(folder):
             "provider": {"id": pid, "name": name},
             "period": {"id": "2025", "label": "1 september 2024 tot en met 31 augustus 2025"},
             "table11": rows,
-            "norm": {"status": norm, "met": norm.startswith("behaald")},
+            "norm": {"status": norm, "met": norm.startswith("behaald")}
+            | ({"marge": 1.3} if pid == "alfa-werk" else {}),
             "files": {"html": f"{pid}.html", "pdf": f"{pid}.pdf"},
         }
         (folder / f"{pid}.json").write_text(json.dumps(sidecar), encoding="utf-8")
@@ -211,6 +213,24 @@ def test_csv_matches_sidecars(written):
     assert rows["beta-coaching"]["clienten_rapportcijfer_weggelaten"] == "minder dan 3 antwoorden"
     assert rows["delta"]["status"] == "mislukt" and "kapot" in rows["delta"]["fout"]
     assert rows["alfa-werk"]["html"] == "alfa-werk.html" and rows["gamma"]["pdf"] == ""
+
+
+def test_interval_margin_and_trend_of_totaal_as_the_sidecar_has_them(written):
+    text = written[1]["csv"].read_text(encoding="utf-8")
+    rows = {r["provider_id"]: r for r in csv.DictReader(io.StringIO(text))}
+    alfa = rows["alfa-werk"]
+    assert (alfa["clienten_interval_laag"], alfa["clienten_interval_hoog"]) == ("7.4", "8.2")
+    assert (alfa["clienten_vorige"], alfa["clienten_verschil"], alfa["norm_marge"]) == (
+        "8.1",
+        "-0.3",
+        "1.3",
+    )
+    # a report without them (a hidden grade, a first measurement) leaves them empty
+    beta = rows["beta-coaching"]
+    assert beta["clienten_interval_laag"] == beta["clienten_vorige"] == beta["norm_marge"] == ""
+    html = _html_rows(written[1]["html"])["alfa-werk"]
+    assert html["norm_marge"]["text"] == "+1,3" and html["clienten_verschil"]["text"] == "−0,3"
+    assert html["clienten_interval_laag"]["text"] == "7,4"
 
 
 def test_excel_is_readable_with_numbers_and_links(written):

@@ -67,6 +67,8 @@ _TEXT_MARK = "'"
 LINK_TEXT = MappingProxyType({"html": "HTML", "pdf": "PDF"})
 #: The two ends of the 95 % interval of the rapportcijfer (see table 2.2 of a report).
 INTERVAL_LABELS = ("Interval van", "Interval tot")
+#: The grade of the previous measurement and the change since (see table 2.3 of a report).
+PREVIOUS_LABELS = ("Vorige meting", "Verschil")
 #: Totaal minus the norm's minimum for Totaal: how far a provider is from missing the norm.
 MARGIN_LABEL = "Marge tot de norm"
 
@@ -93,6 +95,8 @@ def _group_columns(prefix: str, group: str, *, interval: bool = False) -> tuple[
             (
                 Column(f"{prefix}_interval_laag", INTERVAL_LABELS[0], group, "decimal"),
                 Column(f"{prefix}_interval_hoog", INTERVAL_LABELS[1], group, "decimal"),
+                Column(f"{prefix}_vorige", PREVIOUS_LABELS[0], group, "decimal"),
+                Column(f"{prefix}_verschil", PREVIOUS_LABELS[1], group, "margin"),
             )
             if interval
             else ()
@@ -127,6 +131,8 @@ class Group:
     weggelaten: str | None = None  # why the grade is not shown (from the sidecar)
     publicatie: bool | None = None
     interval: tuple[float, float] | None = None  # the 95 % interval of the grade, as printed
+    vorige: float | None = None  # the grade of the previous measurement, as it printed it
+    verschil: float | None = None  # this grade minus that one, where both are shown
 
     @property
     def interval_laag(self) -> float | None:
@@ -218,6 +224,8 @@ def _group(rows: Iterable[dict], kind: str) -> Group:
         weggelaten=row.get("rapportcijfer_weggelaten"),
         publicatie=row.get("publicatie"),
         interval=tuple(row["interval"]) if row.get("interval") else None,
+        vorige=row.get("vorige_rapportcijfer"),
+        verschil=row.get("verschil"),
     )
 
 
@@ -532,7 +540,8 @@ def _html_cell(row: Row, column: Column) -> str:
         text = "" if value is None else fmt.number(value, 1)
         return _td(text, sort=-1 if value is None else value, css="num")
     if kind == "margin":
-        text = "" if value is None else ("+" if value > 0 else "") + fmt.number(value, 1)
+        sign = "+" if value and value > 0 else labels.MINUS if value and value < 0 else ""
+        text = "" if value is None else sign + fmt.number(abs(value), 1)
         return _td(text, sort=-99 if value is None else value, css="num")
     if kind == "bool":
         return _td("" if value is None else (labels.JA if value else labels.NEE))
