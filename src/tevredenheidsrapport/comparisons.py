@@ -130,6 +130,12 @@ def test_shares(frame: pd.DataFrame, min_n: int) -> pd.DataFrame:
     return out
 
 
+def owners(owner_of: pd.Series, answers: pd.DataFrame) -> pd.Series:
+    """The provider of every row of ``answers`` (indexed by person id), from ``owner_of``
+    (provider by person id, :attr:`.Survey.owner_of`)."""
+    return pd.Series(owner_of.reindex(answers.index.astype(str)).to_numpy(), index=answers.index)
+
+
 def positive_codes(options: Mapping[int, str]) -> tuple[list[int], list[int]]:
     """(positive codes, opinion codes) of a scale ordered most positive first: the first
     half of the opinion codes is positive; "no opinion" answers count in neither."""
@@ -202,9 +208,7 @@ def share_counts(
     for book, answers in books:
         if answers.empty:
             continue
-        owner = pd.Series(
-            owner_of.reindex(answers.index.astype(str)).to_numpy(), index=answers.index
-        )
+        owner = owners(owner_of, answers)
         for item in book.items:
             if book.roles.get("recommend") == item.id:
                 continue  # pooled over questionnaires: see recommend_counts
@@ -237,9 +241,7 @@ def recommend_counts(
         return empty()
     per_book = []
     for book, answers in parts:
-        owner = pd.Series(
-            owner_of.reindex(answers.index.astype(str)).to_numpy(), index=answers.index
-        )
+        owner = owners(owner_of, answers)
         column = answers[book.roles["recommend"]]
         per_book.append((book, column, owner))
     providers = pd.Index(sorted({p for _, _, o in per_book for p in o.dropna()}))

@@ -248,14 +248,10 @@ def table11(ctx: BuildContext) -> Blocks:
         rows.append([group, "", "", "", "", "", ""])
         styles.append("group")
         for _, r in part.iterrows():
-            if math.isnan(r["cijfer"]):
-                grade, used_dash = labels.NO_ANSWERS, True
-            elif r["weggelaten"] == "afleidbaar":
-                grade, used_derived = labels.DERIVABLE, True
-            elif not r["cijfer_shown"]:
-                grade, used_star = labels.SUPPRESSED, True
-            else:
-                grade = fmt.number(r["cijfer"])
+            grade = _grade_cell(r)
+            used_dash |= grade == labels.NO_ANSWERS
+            used_derived |= grade == labels.DERIVABLE
+            used_star |= grade == labels.SUPPRESSED
             respons = (
                 fmt.number(r["respons"]) if not math.isnan(r["respons"]) else labels.NO_ANSWERS
             )
@@ -315,11 +311,6 @@ def _grade_cell(row: pd.Series | None) -> str:
     return fmt.number(row["cijfer"])
 
 
-def _signed(value: float) -> str:
-    text = fmt.number(abs(value))
-    return ("+" if value > 0 else labels.MINUS if value < 0 else "") + text
-
-
 def trend_table(ctx: BuildContext) -> Blocks:
     """Table 2.2's grades and response beside those of the previous measurement, with the
     change where both are shown and whether it is significant (Welch, ``trend-cijfer``).
@@ -348,7 +339,7 @@ def trend_table(ctx: BuildContext) -> Blocks:
             used_derived |= labels.DERIVABLE in (now_text, then_text)
             change = ""
             if r["cijfer_shown"] and before is not None and before["cijfer_shown"]:
-                change = _signed(float(fmt.round_half_up(r["cijfer"] - before["cijfer"], 1)))
+                change = fmt.signed(float(fmt.round_half_up(r["cijfer"] - before["cijfer"], 1)))
                 t = by_key.get(str(r["label"]))
                 if t is not None and r["kind"] != "opdrachtgevers":
                     direction = t.direction if isinstance(t.direction, str) else None

@@ -120,12 +120,10 @@ class ProviderFacts:
         p = self.persons
         done = p[metrics.completed(p)]
         counts = done[done["group"] == group]["codebook"].value_counts()
-        order = [q.codebook.id for q in self.survey.period.questionnaires.values()]
+        rank = self.survey.questionnaire_rank
         ids = sorted(
             counts.index,
-            key=lambda c: (
-                (-counts[c], c) if largest_first else (order.index(c) if c in order else 99, c)
-            ),
+            key=lambda c: (-counts[c], c) if largest_first else (rank(c), c),
         )
         books = self.survey.dataset.codebooks
         return [books[c] for c in ids if c in books]

@@ -45,6 +45,12 @@ def number(
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+def signed(value: float, decimals: int = 1) -> str:
+    """A change with its sign: ``+0,3``, ``−0,2`` (a real minus sign, read as "min"), ``0,0``."""
+    sign = "+" if value > 0 else labels.MINUS if value < 0 else ""
+    return sign + number(abs(value), decimals)
+
+
 def percent(value: float | None, decimals: int = 0) -> str:
     """Format a percentage for a label: ``83%`` or ``37,5%``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -72,6 +72,11 @@ def completed(persons: pd.DataFrame) -> pd.Series:
     return persons["netto"].astype(bool) & persons["ingevuld"].astype(bool)
 
 
+def service_label(dienst) -> str:
+    """The name of a service in table 2.2 (``dienst 14`` for a number the list lacks)."""
+    return labels.DIENSTEN.get(int(dienst), f"dienst {int(dienst)}")
+
+
 def _row(kind: str, label: str, part: pd.DataFrame, dienst: int | None) -> dict:
     """One table 1.1 row before publication is decided."""
     netto = int(part["netto"].astype(bool).sum())
@@ -123,7 +128,7 @@ def table11(
     clients = persons[persons["group"] == labels.GROUP_CLIENT]
     opdr = persons[persons["group"] == labels.GROUP_OPDRACHTGEVER]
     rows = [
-        _row("dienst", labels.DIENSTEN.get(int(d), f"dienst {int(d)}"), part, int(d))
+        _row("dienst", service_label(d), part, int(d))
         for d, part in clients.groupby("dienst", sort=True)
     ]
     rows.append(_row("totaal", labels.TOTAAL, clients, None))

@@ -540,8 +540,7 @@ def _html_cell(row: Row, column: Column) -> str:
         text = "" if value is None else fmt.number(value, 1)
         return _td(text, sort=-1 if value is None else value, css="num")
     if kind == "margin":
-        sign = "+" if value and value > 0 else labels.MINUS if value and value < 0 else ""
-        text = "" if value is None else sign + fmt.number(abs(value), 1)
+        text = "" if value is None else fmt.signed(value)
         return _td(text, sort=-99 if value is None else value, css="num")
     if kind == "bool":
         return _td("" if value is None else (labels.JA if value else labels.NEE))

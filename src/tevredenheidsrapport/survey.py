@@ -144,6 +144,12 @@ class Survey:
             values.map(lambda v: recode.get(int(v), v) if pd.notna(v) else v) if recode else values
         )
 
+    def questionnaire_rank(self, codebook_id: str) -> int:
+        """Position of a codebook among the period's questionnaires (arbeid before
+        inburgeren, as every report has them); unknown ones last."""
+        order = [q.codebook.id for q in self.period.questionnaires.values()]
+        return order.index(codebook_id) if codebook_id in order else 99
+
     # ---- tests against the rest (:mod:`.comparisons`) ------------------------------------
     @cached_property
     def hiding_providers(self) -> frozenset[str]:
@@ -208,8 +214,7 @@ class Survey:
         hiding = self.hiding_providers | before.hiding_providers
         parts = []
         labels_ = [(labels.TOTAAL, None)] + [
-            (labels.DIENSTEN.get(int(d), f"dienst {int(d)}"), int(d))
-            for d in sorted(now_done["dienst"].dropna().unique())
+            (metrics.service_label(d), int(d)) for d in sorted(now_done["dienst"].dropna().unique())
         ]
         for label, dienst in labels_:
             sel_now = now_total if dienst is None else now_cell & (now_done["dienst"] == dienst)
@@ -233,15 +238,14 @@ class Survey:
         s = self.settings.statistics
         if s.shares == "geen":
             return comparisons.empty()
-        owner_of = self._owner_of
+        owner_of = self.owner_of
         books = [
             (self.dataset.codebooks[cid], self.answers(cid))
             for cid in self.dataset.responses
             if cid in self.dataset.codebooks
         ]
         parts = [comparisons.share_counts(books, owner_of, threshold=self._threshold)]
-        order = [q.codebook.id for q in self.period.questionnaires.values()]
-        in_order = sorted(books, key=lambda ba: order.index(ba[0].id) if ba[0].id in order else 99)
+        in_order = sorted(books, key=lambda ba: self.questionnaire_rank(ba[0].id))
         for group in (labels.GROUP_CLIENT, labels.GROUP_OPDRACHTGEVER):
             pooled = [
                 (b, a)
@@ -259,7 +263,8 @@ class Survey:
         return pd.concat(parts, ignore_index=True)
 
     @cached_property
-    def _owner_of(self) -> pd.Series:
+    def owner_of(self) -> pd.Series:
+        """The provider of every person, by person id."""
         persons = self.dataset.persons.drop_duplicates("person_id")
         return pd.Series(
             persons["provider_id"].astype(str).to_numpy(), index=persons["person_id"].astype(str)
@@ -350,11 +355,7 @@ class Survey:
         book = self.dataset.codebooks.get(codebook_id)
         if book is None or frame.empty:
             return frame
-        persons = self.dataset.persons.drop_duplicates("person_id").set_index("person_id")
-        provider = pd.Series(
-            persons["provider_id"].astype(str).reindex(frame.index.astype(str)).to_numpy(),
-            index=frame.index,
-        )
+        provider = comparisons.owners(self.owner_of, frame)
         out = frame.copy()
         filled = out.notna().groupby(provider).sum()  # answers per provider and column
         for item in book.items:
