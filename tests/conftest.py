@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -95,3 +99,26 @@ def demo_batch(demo_data, settings, tmp_path_factory):
         )
         assert result.ok, result.summary()
     return out
+
+
+@dataclass(frozen=True)
+class Published:
+    """One report of the demo batch as a reader holds it (the fields of a RenderResult)."""
+
+    provider: str
+    outputs: dict[str, Path]
+    sidecar: dict
+
+
+@pytest.fixture(scope="session")
+def published(demo_batch):
+    """``published(period, provider)``: that report of the demo batch. Tests of what a
+    report contains read these instead of rendering the same reports again (the batch and
+    a single render give the same bytes, see test_demo_outputs)."""
+
+    def get(period: str, provider: str) -> Published:
+        base = demo_batch / period / provider
+        outputs = {k: base.with_name(f"{provider}.{k}") for k in (*PERIOD_FORMATS[period], "json")}
+        return Published(provider, outputs, json.loads(outputs["json"].read_text("utf-8")))
+
+    return get

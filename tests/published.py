@@ -75,7 +75,8 @@ def figure_alts(page: str) -> dict[str, str]:
     """Alt text of every figure, by the figure's id (``fig-cijfer-verdeling``)."""
     out = {}
     for m in re.finditer(r'<div id="(fig-[^"]+)" class="rfigure"', page):
-        alt = re.search(r'<img[^>]*\balt="([^"]*)"', page[m.end() : m.end() + 20000])
+        # inline SVG (the HTML writer's): its accessible name; an <img>: its alt text
+        alt = re.search(r'<(?:svg|img)\b[^>]*\b(?:aria-label|alt)="([^"]*)"', page[m.end() :])
         if alt:
             out[m.group(1)] = html.unescape(alt.group(1))
     return out

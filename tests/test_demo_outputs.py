@@ -127,7 +127,8 @@ def test_nothing_rests_on_fewer_answers_than_the_threshold(batch, demo_data, set
 def test_batch_and_single_render_give_identical_bytes(
     batch, demo_data, settings, tmp_path, period, pid
 ):
-    # rendered as by hand (`tevreden render`): figures and formats on two cores, the batch on one
+    # rendered as by hand (`tevreden render`): figures and formats on two cores, the batch on
+    # one; the same bytes from two renders in two ways is also the test of determinism
     single = render.render_report(
         pid,
         demo_data / period,

@@ -404,7 +404,7 @@ def test_style_pins_the_look_only_inside_its_block():
     before = dict(matplotlib.rcParams)
     with theme.style():
         assert matplotlib.rcParams["font.sans-serif"] == ["DejaVu Sans"]
-        assert matplotlib.rcParams["svg.fonttype"] == "path"
+        assert matplotlib.rcParams["svg.fonttype"] == "none"  # text stays text
         assert matplotlib.rcParams["svg.hashsalt"] == theme.SVG_HASHSALT
         with theme.style():  # nesting is harmless
             pass
@@ -443,7 +443,7 @@ def test_svg_is_byte_deterministic_atomic_and_undated(tmp_path, stacked, means):
         assert first == second
         assert b"<dc:date>" not in first
         assert not re.search(rb"\d{4}-\d{2}-\d{2}", first)
-        assert b"<text" not in first  # text stored as paths
+        assert b"<text" in first and b"DejaVu Sans" in first  # text stays real text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.svg", "b.svg"]  # no temp files
 
 

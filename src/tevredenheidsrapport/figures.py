@@ -305,6 +305,31 @@ _KEY_ROW = 0.19  # between legend rows
 _LEGEND_GID = "legend"
 
 
+_LEGEND_LINE = theme.TICK_SIZE * 1.2 / 72  # a further line of a wrapped legend entry
+_DONUT_W, _DONUT_D = 4.2, 1.84  # the donut figure's width and the ring's diameter (inches)
+
+
+def _fit_legend(texts: Sequence[str], width: float) -> list[str]:
+    """Legend entries, each wrapped on word boundaries where it is wider than ``width``
+    inches (a long answer label would otherwise run off the figure and be cut)."""
+    room = width - _KEY - _KEY_GAP
+    out = []
+    for text in texts:
+        chars = len(str(text))
+        fitted = str(text)
+        while chars > 8 and _text_width(fitted, theme.TICK_SIZE) > room:
+            chars = int(chars * 0.9)
+            fitted = _wrap(text, chars)
+        out.append(fitted)
+    return out
+
+
+def _legend_rows(texts: list[str], ncol: int) -> float:
+    """Height of a legend in rows: wrapped entries make their row taller."""
+    lines = [max(_lines(t) for t in texts[r : r + ncol]) for r in range(0, len(texts), ncol)]
+    return sum(1 + (n - 1) * _LEGEND_LINE / _KEY_ROW for n in lines)
+
+
 def _legend_columns(texts: list[str], ncol: int) -> list[float]:
     """Widths (inches) of the legend columns when ``texts`` fill ``ncol`` columns row-wise."""
     widths = [_KEY + _KEY_GAP + _text_width(t, theme.TICK_SIZE) for t in texts]
@@ -312,11 +337,13 @@ def _legend_columns(texts: list[str], ncol: int) -> list[float]:
 
 
 def _legend_layout(texts: list[str], width: float) -> tuple[int, int]:
-    """Columns and rows of a legend that fits ``width`` inches."""
+    """Columns and rows of a legend that fits ``width`` inches (rows may be fractional:
+    see :func:`_legend_rows`)."""
+    texts = _fit_legend(texts, width)
     ncol = len(texts)
     while ncol > 1 and sum(_legend_columns(texts, ncol)) + _KEY_COLUMN_GAP * (ncol - 1) > width:
         ncol -= 1
-    return ncol, math.ceil(len(texts) / ncol)
+    return ncol, _legend_rows(texts, ncol)
 
 
 def _legend_top(texts: list[str]) -> float:
@@ -345,13 +372,15 @@ def _legend(
     figure's left edge when the figure is ours.
     """
     fig = ax.figure
-    if where == "right":
+    width = theme.FIG_WIDTH if owns_figure else ax.get_position().width * fig.get_figwidth()
+    if where == "right":  # the room between the axes and the figure's right edge
+        texts = _fit_legend(texts, (1 - ax.get_position().x1) * fig.get_figwidth() - 0.15)
         ncol = 1
-    elif ncol is None:
-        width = theme.FIG_WIDTH if owns_figure else ax.get_position().width * fig.get_figwidth()
+    else:
+        texts = _fit_legend(texts, width - 0.12)
+    if ncol is None:
         ncol, _ = _legend_layout(texts, width - 0.12)
-    nrow = math.ceil(len(texts) / ncol)
-    above = (nrow - 1) * _KEY_ROW  # rows run downwards from the top row
+    above = (_legend_rows(texts, ncol) - 1) * _KEY_ROW  # rows run downwards from the top row
     if owns_figure and where != "right":
         box = ax.get_position()
         height = fig.get_figheight()
@@ -370,7 +399,7 @@ def _legend(
     for i, (color, text) in enumerate(zip(colors, texts, strict=True)):
         row, col = divmod(i, ncol)
         x = x0 + lefts[col]
-        y = y0 - row * _KEY_ROW
+        y = y0 - _legend_rows(texts[: row * ncol], ncol) * _KEY_ROW
         ax.add_artist(
             Line2D(
                 [x + _KEY / 2],
@@ -386,15 +415,17 @@ def _legend(
                 **_no_clip(ax),
             )
         )
+        wrapped = "\n" in text  # its first line beside the key, the others below it
         _text(
             ax,
             x + _KEY + _KEY_GAP,
-            y,
+            y + 0.06 if wrapped else y,
             text,
             transform=base,
             ha="left",
-            va="center_baseline",
+            va="top" if wrapped else "center_baseline",
             fontsize=theme.TICK_SIZE,
+            linespacing=1.2,
             gid=f"{_LEGEND_GID}-{i}",
         )
 
@@ -1067,9 +1098,13 @@ def plot_donut(
     values = np.nan_to_num(values)
     colors = _scale_colors(options, neutral)
 
-    if ax is None:
-        fig = theme.new_figure(1.9, 4.2)
-        ax = fig.add_axes((0.01, 0.03, 1.84 / 4.2, 0.94))
+    entries = [f"{o}: {fmt.percent(v)}" for o, v in zip(options, values, strict=True)]
+    if ax is None:  # 1.9 inches high, or more where long option labels wrap in the legend
+        legend_h = _legend_rows(_fit_legend(entries, _DONUT_W - _DONUT_D - 0.15), 1) * _KEY_ROW
+        height = max(1.9, legend_h + 0.3)
+        fig = theme.new_figure(height, _DONUT_W)
+        side = 0.94 * 1.9
+        ax = fig.add_axes((0.01, (height - side) / 2 / height, _DONUT_D / _DONUT_W, side / height))
     ring = 0.36
     wedges, _ = ax.pie(
         values,
@@ -1105,7 +1140,6 @@ def plot_donut(
             color=theme.PROVIDER,
         )
     ax.set_aspect("equal")
-    entries = [f"{o}: {fmt.percent(v)}" for o, v in zip(options, values, strict=True)]
     _legend(ax, colors, entries, owns_figure=False, where="right")
     return ax
 

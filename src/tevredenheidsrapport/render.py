@@ -44,6 +44,7 @@ from .qmd import load_qmd
 from .renderers import DocxMarkdown, PandocMarkdown
 from .session import NAMESPACE_KEY, render_session
 from .survey import Survey, load_survey
+from .webfigures import inline_figures
 
 # user-facing messages (Dutch), kept together
 MSG_WAITING = "Wacht: werkmap {path} is in gebruik door een andere run van dit rapport."
@@ -248,7 +249,8 @@ def outline(ast: dict) -> list[dict]:
 
 
 def write_html(ast_json: str, work_dir: Path, title: str) -> bytes:
-    """Self-contained HTML (figures and styles embedded, no external requests)."""
+    """Self-contained HTML (figures inline with their font, styles embedded, no external
+    requests; see :mod:`.webfigures`)."""
     args = [
         "-f",
         "json",
@@ -265,7 +267,7 @@ def write_html(ast_json: str, work_dir: Path, title: str) -> bytes:
         "--resource-path",
         str(work_dir),
     ]
-    return _pandoc(args, ast_json, work_dir).encode("utf-8")
+    return inline_figures(_pandoc(args, ast_json, work_dir)).encode("utf-8")
 
 
 def write_pdf(ast_json: str, work_dir: Path) -> bytes:

@@ -8,7 +8,9 @@ plot functions inside ``with theme.style():`` so those get the look too.
 
 Determinism: the font is pinned to DejaVu Sans (ships with matplotlib) instead of seaborn's
 "Arial if installed" fallback list, so the output does not depend on the machine's fonts;
-text is stored as paths, ids in the SVG come from a fixed hash salt, and no date is written.
+ids in the SVG come from a fixed hash salt, and no date is written. Text stays text
+(``svg.fonttype: none``): searchable, selectable and read aloud, set by Typst in the PDF with
+the same DejaVu fonts, and in the HTML inline with a subset of them (:mod:`.webfigures`).
 """
 
 from __future__ import annotations
@@ -102,7 +104,7 @@ SMALL_SIZE = 7.0
 
 #: Fixed salt for the ids matplotlib writes into an SVG (clip paths, glyphs).
 SVG_HASHSALT = "tevredenheidsrapport"
-_SVG_RC = MappingProxyType({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path"})
+_SVG_RC = MappingProxyType({"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "none"})
 
 
 def _rc() -> dict[str, object]:
@@ -227,7 +229,7 @@ def text_color_on(color: str) -> str:
 def save_svg(fig: Figure | Axes, path: str | os.PathLike[str]) -> Path:
     """Write ``fig`` as a byte-deterministic SVG to ``path`` atomically and close it.
 
-    The same drawing gives the same bytes: no date, fixed id salt, text as paths. The file
+    The same drawing gives the same bytes: no date, fixed id salt. The file
     is written to a temporary name in the same directory and moved into place, so a reader
     never sees half a file. Returns the path.
     """

@@ -1,0 +1,121 @@
+"""Figures in the HTML as inline SVG with real text, and the one font they need.
+
+Our SVGs keep their text as text (``svg.fonttype: none``, see :mod:`.theme`): it can be
+searched, selected and read aloud, and Typst sets it in the PDF with the same DejaVu fonts.
+An SVG shown through ``<img>`` cannot use a font of its page, so a reader without DejaVu
+Sans would see the labels in another font, laid out for DejaVu's widths. So the HTML writer
+puts every figure inline (:func:`inline_figures`), and the page carries one subset of
+DejaVu Sans (and Bold, where a figure uses it) with exactly the characters its figures show,
+as a WOFF font in a data URL: nothing is fetched, and the bytes depend only on the text.
+
+Inline SVGs share the page's id space and style sheet, so every id of a figure gets the
+figure's number as a prefix, and matplotlib's page-wide ``*{...}`` rule is dropped (its
+stroke settings are in ``report.css``, scoped to the figures). An inline figure is an image
+for assistive technology: ``role="img"`` and the alt text as ``aria-label``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from pathlib import Path
+from types import MappingProxyType
+
+import matplotlib
+
+FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+#: The family the figures name (theme.FONT), and the font file of each weight they use.
+FAMILY = "DejaVu Sans"
+FILES = MappingProxyType({"normal": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"})
+
+_IMG = re.compile(r"<img\b([^>]*)>")
+_SRC = re.compile(r'\bsrc="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
+_ALT = re.compile(r'\balt="([^"]*)"')
+_ID = re.compile(r'\bid="([^"]+)"')
+_TEXT = re.compile(r"<text\b([^>]*)>(.*?)</text>", re.S)
+_PAGE_RULE = re.compile(r'<style type="text/css">\*\{[^}]*\}</style>\s*')
+_HEAD_END = "</head>"
+
+
+def _svg_element(svg: str, alt: str, index: int) -> str:
+    """The SVG document ``svg`` as an element for the page: no XML prologue, ids made
+    unique with the prefix ``f<index>-``, an image with ``alt`` as its accessible name."""
+    start = svg.find("<svg")
+    svg = _PAGE_RULE.sub("", svg[start:])
+    prefix = f"f{index}-"
+    ids = set(_ID.findall(svg))
+    if ids:
+        svg = _ID.sub(lambda m: f'id="{prefix}{m.group(1)}"', svg)
+        svg = re.sub(
+            r"(url\(#|href=\"#)([^)\"]+)",
+            lambda m: f"{m.group(1)}{prefix}{m.group(2)}" if m.group(2) in ids else m.group(0),
+            svg,
+        )
+    label = html.escape(html.unescape(alt), quote=True)
+    return svg.replace(
+        "<svg ", f'<svg class="rchart" role="img" aria-label="{label}" focusable="false" ', 1
+    )
+
+
+def characters(svg_elements: str) -> dict[str, set[str]]:
+    """Per font weight, every character the figures' ``<text>`` elements show."""
+    used: dict[str, set[str]] = {weight: set() for weight in FILES}
+    for attrs, body in _TEXT.findall(svg_elements):
+        weight = "bold" if re.search(r"font-weight:\s*(bold|[6-9]00)", attrs) else "normal"
+        used[weight] |= set(html.unescape(re.sub(r"<[^>]+>", "", body)))
+    return used
+
+
+def font_face(weight: str, chars: set[str]) -> str:
+    """An ``@font-face`` rule with the DejaVu Sans subset for ``chars``: a WOFF file in a
+    data URL, byte-stable (no timestamps)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(FONT_DIR / FILES[weight], recalcTimestamp=False, lazy=True)
+    options = subset.Options()
+    options.flavor = "woff"
+    options.name_IDs = []  # the family is named by the rule, not by the file
+    options.notdef_outline = True
+    # Outlines and metrics only: the layout tables are most of the subsetting time, and
+    # without kerning a label is at most a percent or two wider than matplotlib measured it
+    options.layout_features = []
+    options.hinting = False
+    options.drop_tables += ["FFTM", "GSUB", "GPOS", "GDEF"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(chars)))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.flavor = "woff"
+    font.save(buffer, reorderTables=True)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (
+        f"@font-face {{ font-family: '{FAMILY}'; font-weight: {weight}; font-style: normal;"
+        f" src: url(data:font/woff;base64,{data}) format('woff'); }}"
+    )
+
+
+def inline_figures(page: str) -> str:
+    """``page`` (Pandoc's self-contained HTML) with every embedded SVG image put inline and
+    the font subset its text needs in the head."""
+    figures: list[str] = []
+
+    def inline(match: re.Match[str]) -> str:
+        src = _SRC.search(match.group(1))
+        if src is None:
+            return match.group(0)
+        svg = base64.b64decode(src.group(1)).decode("utf-8")
+        alt = _ALT.search(match.group(1))
+        figures.append(_svg_element(svg, alt.group(1) if alt else "", len(figures) + 1))
+        return figures[-1]
+
+    page = _IMG.sub(inline, page)
+    if not figures:
+        return page
+    rules = [font_face(w, chars) for w, chars in characters("".join(figures)).items() if chars]
+    if rules and _HEAD_END in page:
+        style = '<style id="figure-fonts">\n' + "\n".join(rules) + "\n</style>\n"
+        page = page.replace(_HEAD_END, style + _HEAD_END, 1)
+    return page
