@@ -272,29 +272,35 @@ def item_figure(
 
 def _previous_distribution(ctx: BuildContext, codebook: Codebook, item: Item):
     """(the provider's distribution of the previous measurement, the note that the question
-    is not comparable): for items with one answer column (a choice, a scale), in this
-    item's codes (:meth:`.Survey.previous_answers`), only as the previous report showed
-    it (enough answers; a background item never with one answer for everyone)."""
-    survey = ctx.facts.survey
-    if (
-        survey.previous is None
-        or item.rows
-        or item.kind.figure_kind(item)
-        not in (
-            "single",
-            "stacked",
-        )
-    ):
+    is not comparable), only as the previous report showed it (enough answers, per matrix
+    row; a background item never with one answer for everyone).
+
+    With the same questionnaire version every figure of shares has one (a choice, a scale,
+    a multiple choice, a matrix); across versions an item with one answer column that
+    declares what it was (:meth:`.Survey.previous_answers`, in this item's codes)."""
+    survey, pid = ctx.facts.survey, ctx.facts.provider_id
+    kind = item.kind.figure_kind(item)
+    if survey.previous is None or kind not in ("single", "stacked", "multi"):
         return None, None
-    prev = item.previous
-    if prev is not None and not prev.comparable:
-        reason = labels.TREND_NOT_COMPARABLE.format(reason=ctx.plain(prev.reason or ""))
-        return None, Note((reason,))
-    values = survey.previous_answers(ctx.facts.provider_id, codebook, item)
-    if values is None:
+    same = survey.previous_responses(pid, codebook)
+    if same is not None:
+        dist = item.kind.distribution(item, same)
+    elif item.rows or kind == "multi":
         return None, None
-    dist = metrics.choice_distribution(values, dict(item.options))
-    n = int(dist["n"].iloc[0])
+    else:
+        prev = item.previous
+        if prev is not None and not prev.comparable:
+            reason = labels.TREND_NOT_COMPARABLE.format(reason=ctx.plain(prev.reason or ""))
+            return None, Note((reason,))
+        values = survey.previous_answers(pid, codebook, item)
+        if values is None:
+            return None, None
+        dist = metrics.choice_distribution(values, dict(item.options))
+    if "row_id" in dist.columns:  # a matrix: the rows the previous report showed
+        n_rows = dist.groupby("row_id", sort=False)["n"].transform("first")
+        dist = dist[n_rows >= ctx.min_answers]
+        return (dist, None) if len(dist) else (None, None)
+    n = int(dist["n"].iloc[0]) if len(dist) else 0
     background = getattr(item, "background", False)
     k = ctx.facts.settings.privacy.background_threshold if background else ctx.min_answers
     if n < k or (background and (dist["count"] >= n).any()):
@@ -374,8 +380,9 @@ def _choice(
     return ctx.blocks([fig, withheld(d_bench)])
 
 
-def _matrix(ctx: BuildContext, item: Item, ident: str, title: str, d_own, d_bench):
-    """A satisfaction matrix: a pair of stacked bars per row; rows below the threshold left out."""
+def _matrix(ctx: BuildContext, item: Item, ident: str, title: str, d_own, d_bench, d_prev=None):
+    """A satisfaction matrix: a pair of stacked bars per row (with the previous measurement
+    between them where that report showed the row); rows below the threshold left out."""
     k = ctx.min_answers
     n_rows = d_own.groupby("row_id", sort=False)["n"].first()
     if n_rows.max() == 0:
@@ -385,10 +392,18 @@ def _matrix(ctx: BuildContext, item: Item, ident: str, title: str, d_own, d_benc
         n_max = int(n_rows.max())
         return ctx.blocks([ctx.suppress("figure", ident, title, n_max, item.id)])
     nb_rows = d_bench.groupby("row_id", sort=False)["n"].first()
+    before = (
+        labels.PREVIOUS_GROUP.format(period=ctx.facts.survey.previous.period.id)
+        if d_prev is not None
+        else None
+    )
     parts = []
     for rid in keep:
         o, b = d_own[d_own["row_id"] == rid], d_bench[d_bench["row_id"] == rid]
         parts.append(o.assign(row=ctx.with_n(ctx.facts.name, int(n_rows[rid]))))
+        p = d_prev[d_prev["row_id"] == rid] if d_prev is not None else None
+        if p is not None and len(p):
+            parts.append(p.assign(row=ctx.with_n(before, int(p["n"].iloc[0]))))
         if present(b):
             parts.append(b.assign(row=ctx.with_n(labels.ALLE_DEELNEMERS, int(nb_rows[rid]))))
     frame = pd.concat(parts, ignore_index=True)
@@ -442,7 +457,7 @@ def _stacked(ctx: BuildContext, item: Item, ident: str, title: str, d_own, d_ben
     """Stacked bars: one pair per matrix row (a distribution per ``row_id``), else one pair
     (with the previous measurement between them, when given)."""
     if "row_id" in d_own.columns:
-        return _matrix(ctx, item, ident, title, d_own, d_bench)
+        return _matrix(ctx, item, ident, title, d_own, d_bench, d_prev)
     return _choice(ctx, item, ident, title, d_own, d_bench, "stacked", d_prev)
 
 

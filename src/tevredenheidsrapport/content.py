@@ -457,6 +457,7 @@ def record(ctx: BuildContext, period_label: str) -> Blocks:
             }
         )
     p = f.survey.period
+    before = f.survey.previous.period if f.survey.previous is not None else None
     norm = f.norm
     block = ReportRecord(
         provider={"id": f.provider_id, "name": f.name},
@@ -465,6 +466,14 @@ def record(ctx: BuildContext, period_label: str) -> Blocks:
             "start": p.start.isoformat(),
             "end": p.end.isoformat(),
             "label": period_label,
+            # the measurement the trends compare with (None: there is none beside this one)
+            "vorige": {
+                "id": before.id,
+                "start": before.start.isoformat(),
+                "end": before.end.isoformat(),
+            }
+            if before is not None
+            else None,
         },
         table11=tuple(rows),
         norm={"status": norm.status, "met": norm.met, "marge": _margin(f)},

@@ -59,7 +59,9 @@ class PeriodSpec:
     """One measurement period to generate: dates and the codebook of each questionnaire.
 
     ``codebooks`` maps questionnaire keys (:data:`QUESTIONNAIRES`) to codebook ids; a key left
-    out means nobody gets that questionnaire (e.g. no opdrachtgevers).
+    out means nobody gets that questionnaire (e.g. no opdrachtgevers). ``members`` says which
+    providers take part, by their ``Shape.periods``: by default the first period takes
+    ``all`` and ``reference``, every other period ``all`` and ``others``.
     """
 
     period: str
@@ -67,6 +69,7 @@ class PeriodSpec:
     end: dt.date
     report_date: dt.date
     codebooks: Mapping[str, str]
+    members: tuple[str, ...] | None = None
 
 
 DEFAULT_PERIODS: tuple[PeriodSpec, ...] = (
@@ -82,6 +85,22 @@ DEFAULT_PERIODS: tuple[PeriodSpec, ...] = (
             OPDRACHTGEVERS: "opdrachtgevers-2019",
         },
     ),
+    # The year before, with the same questionnaires: trends within one version (2024 -> 2025);
+    # the providers that take part every year, so the reference-only ones are new in 2025.
+    PeriodSpec(
+        "2024",
+        dt.date(2023, 9, 1),
+        dt.date(2024, 8, 31),
+        dt.date(2024, 9, 26),
+        {
+            ARBEID: "arbeid-2024",
+            LAAGDREMPELIG: "arbeid-2024",
+            INBURGEREN: "inburgeren-2019",
+            OPDRACHTGEVERS: "opdrachtgevers-2019",
+        },
+        members=("all",),
+    ),
+    # The 2019-2021 questionnaires: trends across versions (2021 -> 2024).
     PeriodSpec(
         "2021",
         dt.date(2021, 1, 1),
@@ -387,7 +406,7 @@ def _members(
         pool = list(CORE) + _extra_shapes(seed, n - len(in_reference), {s.name for s in CORE})
     out = {}
     for i, spec in enumerate(periods):
-        wanted = ("all", "reference") if i == 0 else ("all", "others")
+        wanted = spec.members or (("all", "reference") if i == 0 else ("all", "others"))
         out[spec.period] = [s for s in pool if s.periods in wanted]
     return out
 

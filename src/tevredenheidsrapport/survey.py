@@ -144,6 +144,19 @@ class Survey:
             values.map(lambda v: recode.get(int(v), v) if pd.notna(v) else v) if recode else values
         )
 
+    def previous_responses(self, provider_id: str, book: Codebook) -> pd.DataFrame | None:
+        """The provider's completed questionnaires of ``book`` in the previous measurement
+        when it used the same version (so every item has the same columns and codes), else
+        None."""
+        before = self.previous
+        if (
+            before is None
+            or book.id not in before.dataset.responses
+            or provider_id not in before.dataset.providers.index
+        ):
+            return None
+        return answers_of(before, before.persons(provider_id), book.id)
+
     def questionnaire_rank(self, codebook_id: str) -> int:
         """Position of a codebook among the period's questionnaires (arbeid before
         inburgeren, as every report has them); unknown ones last."""
