@@ -104,3 +104,24 @@ def test_quarto_gets_the_theme_colours_through_its_pre_render_script(tmp_path):
     assert "scripts/quarto_assets.py" in config["project"]["pre-render"]
     assert config["format"]["html"]["css"] == "_work/quarto/report.css"
     assert config["format"]["typst"]["include-in-header"] == "_work/quarto/cover.typ"
+
+
+# --- colours for every eye -----------------------------------------------------------------------
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5])
+def test_scale_colours_differ_in_grey_and_carry_a_readable_label(n):
+    """In greyscale (luminance) every two colours of a scale stay apart, "tevreden" and
+    "ontevreden" included, and the value label on each (white or dark) reads at 4,5:1."""
+    import itertools
+
+    colours = theme.SCALE_PALETTES[n]
+    for a, b in itertools.combinations(colours, 2):
+        assert theme.contrast(a, b) >= 1.4, (n, a, b)
+    for c in colours:
+        assert theme.contrast(c, theme.text_color_on(c)) >= 4.5, (n, c)
+
+
+def test_contrast_is_the_wcag_ratio():
+    assert theme.contrast("#ffffff", "#000000") == pytest.approx(21.0)
+    assert theme.contrast("#777777", "#777777") == pytest.approx(1.0)
+    assert theme.contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
+    assert theme.text_color_on("#0B3C73") == "white" and theme.text_color_on("#F2EBD3") != "white"

@@ -37,7 +37,7 @@ def check_complete(out) -> int:
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 def test_sigkill_halfway_then_rerun(tmp_path):
     data = tmp_path / "data"
-    generate(data, n_providers=8, periods=[p for p in DEFAULT_PERIODS if p.period == "2025"])
+    generate(data, n_providers=5, periods=[p for p in DEFAULT_PERIODS if p.period == "2025"])
     out, work = tmp_path / "out", tmp_path / "work"
     cmd = [
         sys.executable,
@@ -74,6 +74,6 @@ def test_sigkill_halfway_then_rerun(tmp_path):
     check_complete(out)
     rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
-    assert check_complete(out) >= 8 * 3
+    assert check_complete(out) >= 5 * 3
     leftovers = [p for p in out.rglob(".*.part")]
     assert not leftovers, leftovers

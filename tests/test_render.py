@@ -384,3 +384,33 @@ def test_source_line_names_the_years_of_the_period(shapes, period, pid, years):
     text = visible_text(shapes[(period, pid)].outputs["html"].read_text(encoding="utf-8"))
     assert f"tevredenheidsonderzoek {years}" in text
     assert "2021–2021" not in text
+
+
+def test_the_pdf_is_tagged_pdf_ua_with_every_figure_described(rendered):
+    """PDF/UA-1: identified in the XMP, title shown, language set, a structure tree in
+    which every figure (the charts, the cover map and donut) has its alt text."""
+    import pikepdf
+
+    report = rendered["werkpad-noord"]
+    with pikepdf.open(report.outputs["pdf"]) as pdf:
+        assert pdf.open_metadata().get("pdfuaid:part") == "1"
+        assert pdf.Root.ViewerPreferences.DisplayDocTitle is True
+        assert str(pdf.Root.Lang) == "nl"
+        kinds: dict[str, list] = {}
+
+        def walk(node):
+            if isinstance(node, pikepdf.Array):
+                for child in node:
+                    walk(child)
+            elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+                kinds.setdefault(str(node.S), []).append(node)
+                if "/K" in node:
+                    walk(node.K)
+
+        walk(pdf.Root.StructTreeRoot.K)
+    figures = kinds["/Figure"]
+    assert len(figures) == len(report.sidecar["figures"]) + 2  # + the cover's map and donut
+    assert all(str(f.get("/Alt", "")).strip() for f in figures)
+    alts = {str(f.Alt) for f in figures}
+    assert any(a.startswith("Staafdiagram: gemiddeld rapportcijfer") for a in alts)
+    assert {"/H1", "/H2", "/TOC", "/TOCI", "/Table", "/TH"} <= set(kinds)

@@ -90,6 +90,9 @@ class ProviderFacts:
             "opdrachtgevers": self.opdrachtgevers_chapter,
             "opdrachtgevers_te_weinig": 0 < done_opdr < self.min_answers,
             "geen_opdrachtgevers": self.netto("opdrachtgevers") == 0,
+            "opdrachtgevers_uitgenodigd": self.netto("opdrachtgevers") > 0,
+            "cijfers": self.grades_shown,
+            "cijferverdeling": self.grade_distribution_shown,
             "telefonisch": self.phone_option,
             "inburgeren": labels.DIENST_INBURGEREN in diensten,
             "arbeid": bool(diensten - {labels.DIENST_INBURGEREN}),
@@ -98,6 +101,25 @@ class ProviderFacts:
             "vorige_meting": self.previous_table is not None,
             "eerste_meting": self.previous_table is None,
         }
+
+    @property
+    def grades_shown(self) -> bool:
+        """Whether the figure of mean client grades shows any grade (the rule of
+        :func:`.charts.grade_means`): enough grades, and Totaal or a service not hidden."""
+        own = metrics.means_by_service(self.persons)
+        n_total = int(own.loc[own["label"] == labels.TOTAAL, "n"].iloc[0])
+        d = self.disclosure
+        services = own["dienst"].dropna()
+        return n_total >= self.min_answers and (
+            d.total_shown or any(d.shown(int(x)) for x in services)
+        )
+
+    @property
+    def grade_distribution_shown(self) -> bool:
+        """Whether the figure of the client grades' distribution is shown (the rule of
+        :func:`.charts.grade_distribution`)."""
+        n = int(metrics.completed_grades(self.persons)["cijfer"].notna().sum())
+        return n >= self.min_answers and self.disclosure.distribution_shown
 
     def all_diensten(self) -> set[int]:
         """Services of this provider's clients in the netto steekproef."""
@@ -182,3 +204,9 @@ class ProviderFacts:
         if own.notna().sum() < self.min_answers:
             return math.nan
         return metrics.promotor_score(own)
+
+    @property
+    def promotor_answered(self) -> bool:
+        """Whether any client answered the question about recommending the provider."""
+        own, _, _ = self.recommend_answers(labels.GROUP_CLIENT)
+        return bool(own.notna().any())

@@ -74,3 +74,10 @@ def period_years(start: _dt.date, end: _dt.date) -> str:
 def period_long(start: _dt.date, end: _dt.date) -> str:
     """``1 september 2024 tot en met 31 augustus 2025``."""
     return f"{date_long(start)} tot en met {date_long(end)}"
+
+
+def sentence(text: str) -> str:
+    """``text`` ending as a sentence: a full stop added unless it already ends in one, a
+    question mark, an exclamation mark or a colon ("Heeft u geklaagd?", not "geklaagd?.")."""
+    text = str(text).rstrip()
+    return text if text.endswith((".", "?", "!", ":", "…")) else f"{text}."

@@ -65,12 +65,20 @@ PROVINCIES: tuple[str, ...] = (
 )
 
 #: Table 1.1
-TABLE11_COLUMNS = ("", "Netto steekproef", "Ingevuld", "Respons (%)", "Rapportcijfer", "Publicatie")
+#: The first column names its rows (a header cell is never empty: screen readers announce it).
+TABLE11_COLUMNS = (
+    "Groep en dienst",
+    "Netto steekproef",
+    "Ingevuld",
+    "Respons (%)",
+    "Rapportcijfer",
+    "Publicatie",
+)
 TABLE11_TITLE = "Resultaten voor het keurmerk"
 #: The table that sets table 2.2 beside the previous measurement.
 TREND_TITLE = "Vergelijking met de vorige meting"
 TREND_COLUMNS = (
-    "",
+    "Groep en dienst",
     "Rapportcijfer",
     "Vorige meting",
     "Verschil",
@@ -295,12 +303,16 @@ PHONE_USED = "heeft van deze telefonische benadering gebruikgemaakt"
 PHONE_NOT_USED = "heeft daar geen gebruik van gemaakt"
 HELPDESK_HOURS = "{days} van {hours}"
 PROMOTOR = (
-    "De actuele promotorscore van {name} is {score}: dat is het percentage van de cliënten "
-    "die de vraag beantwoordden dat de dienstverlener al bij anderen heeft aanbevolen."
+    "Van de cliënten die deze vraag beantwoordden, heeft {score}% {name} al bij anderen "
+    "aanbevolen. Dat percentage is de promotorscore."
 )
 PROMOTOR_TOO_FEW = (
-    "Te weinig cliënten (minder dan {k}) beantwoordden de vraag of zij {name} hebben "
-    "aanbevolen om een promotorscore te berekenen."
+    "Minder dan {k} cliënten beantwoordden de vraag of zij {name} al bij anderen hebben "
+    "aanbevolen; dat is te weinig voor een promotorscore."
+)
+PROMOTOR_NONE = (
+    "Geen van de cliënten beantwoordde de vraag of zij {name} al bij anderen hebben "
+    "aanbevolen, zodat er geen promotorscore is."
 )
 
 #: Cover page and summary.

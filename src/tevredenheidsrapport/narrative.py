@@ -186,6 +186,8 @@ class Narrative:
         """The promotor score sentence (or why it is missing)."""
         score = self.facts.promotor
         if math.isnan(score):
+            if not self.facts.promotor_answered:
+                return Md(labels.PROMOTOR_NONE.format(name=self.name))
             return Md(labels.PROMOTOR_TOO_FEW.format(k=self.min_answers, name=self.name))
         return Md(labels.PROMOTOR.format(name=self.name, score=fmt.number(score)))
 

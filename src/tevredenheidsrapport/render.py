@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 import time
@@ -40,6 +41,7 @@ from .fsutil import (
     remove_partials,
     safe_name,
 )
+from .md import typst_string
 from .qmd import load_qmd
 from .renderers import DocxMarkdown, PandocMarkdown
 from .session import NAMESPACE_KEY, render_session
@@ -270,20 +272,69 @@ def write_html(ast_json: str, work_dir: Path, title: str) -> bytes:
     return inline_figures(_pandoc(args, ast_json, work_dir)).encode("utf-8")
 
 
+def _is_float(block) -> bool:
+    """A figure or table of the report (a Div of class rfigure or rtable)."""
+    return (
+        isinstance(block, dict)
+        and block.get("t") == "Div"
+        and bool({"rfigure", "rtable"} & set(block["c"][0][1]))
+    )
+
+
+def _typst_images(node):
+    """``node`` (Pandoc's AST) as the Typst writer should get it: every image as raw Typst
+    that carries its alt text (the writer drops it, and PDF/UA needs it on every figure),
+    and a paragraph right before a figure or table kept on the page of it (a sticky block:
+    with the heading, which Typst keeps with what follows, no intro ends a page alone)."""
+    if isinstance(node, list):
+        out = []
+        for i, n in enumerate(node):
+            n = _typst_images(n)
+            if (
+                isinstance(n, dict)
+                and n.get("t") == "Para"
+                and i + 1 < len(node)
+                and _is_float(node[i + 1])
+            ):
+                out += [
+                    {"t": "RawBlock", "c": ["typst", "#block(sticky: true)["]},
+                    n,
+                    {"t": "RawBlock", "c": ["typst", "]"]},
+                ]
+            else:
+                out.append(n)
+        return out
+    if not isinstance(node, dict):
+        return node
+    if node.get("t") == "Image":
+        (_, _, kv), alt, (src, _) = node["c"]
+        width = dict(kv).get("width", "100%")
+        if not re.fullmatch(r"\d+(\.\d+)?%", width):
+            width = "100%"
+        call = f"#box(image({typst_string(src)}, width: {width}, alt: {typst_string(_text(alt))}))"
+        return {"t": "RawInline", "c": ["typst", call]}
+    return {k: _typst_images(v) for k, v in node.items()}
+
+
 def write_pdf(ast_json: str, work_dir: Path) -> bytes:
-    """A4 PDF through Pandoc's Typst writer and the Typst compiler (fonts from matplotlib)."""
+    """A4 PDF/UA-1 through Pandoc's Typst writer and the Typst compiler (fonts from
+    matplotlib): tagged, with the title shown, the language set and every figure's alt text."""
     import typst
 
     source = _pandoc(
         ["-f", "json", "-t", "typst", "--template", str(RESOURCES / "report.typ")],
-        ast_json,
+        json.dumps(_typst_images(json.loads(ast_json))),
         work_dir,
     )
     typ = work_dir / "report.typ"
     atomic_write(typ, source)
     try:
         return typst.compile(
-            str(typ), root=str(work_dir), font_paths=[str(FONT_DIR)], ignore_system_fonts=True
+            str(typ),
+            root=str(work_dir),
+            font_paths=[str(FONT_DIR)],
+            ignore_system_fonts=True,
+            pdf_standards=["ua-1"],
         )
     except Exception as exc:  # typst raises its own error type with the compiler's message
         raise RuntimeError(f"typst: {exc}") from exc

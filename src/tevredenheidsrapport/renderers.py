@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
-from . import labels, theme
+from . import fmt, labels, theme
 from .blocks import (
     Block,
     Blocks,
@@ -154,7 +154,7 @@ class PandocMarkdown:
         return fence(body, "rfigure", ident=f"fig-{ident(b.id)}", attrs=attrs, depth=4)
 
     def _suppressed(self, b: Suppressed) -> str:
-        return fence(f"**{escape(b.title)}.** {escape(b.reason)}", "rsuppressed")
+        return fence(f"**{escape(fmt.sentence(b.title))}** {escape(b.reason)}", "rsuppressed")
 
     def _table(self, b: Table) -> str:
         parts = [self._caption(b.title), pipe_table(b.frame, b.align, b.widths, b.row_styles)]
@@ -253,7 +253,13 @@ class HtmlRaw:
     @staticmethod
     def cover(b: Cover) -> str:
         e = _html
-        lines = [f'<p class="cover-{k}">{e(v)}</p>' for k, v in _cover_fields(b)]
+        # the provider's name is the page's main heading; the other fields are its lines
+        lines = [
+            f'<h1 class="cover-{k}">{e(v)}</h1>'
+            if k == "provider"
+            else f'<p class="cover-{k}">{e(v)}</p>'
+            for k, v in _cover_fields(b)
+        ]
         return '<header class="cover">\n' + "\n".join(lines) + "\n</header>"
 
     def summary(self, b: Summary) -> str:
@@ -274,7 +280,8 @@ class HtmlRaw:
             items = f"<ul>{lis}</ul>" if lis else ""
             cells.append(f'<div class="summary-best"><p>{e(b.best_intro)}</p>{items}</div>')
         return (
-            f'<section class="summary" aria-label="{e(b.label)}">\n'
+            '<section class="summary" aria-labelledby="summary-title">\n'
+            f'<h2 id="summary-title" class="summary-title">{e(b.label)}</h2>\n'
             + "\n".join(cells)
             + "\n</section>"
         )
@@ -368,7 +375,7 @@ class JupyterHtml:
                 f"{_img(b.image, b.alt)}<p><small>{e(b.source)}</small></p></figure>"
             )
         if isinstance(b, Suppressed):
-            return f"<p><strong>{e(b.title)}.</strong> {e(b.reason)}</p>"
+            return f"<p><strong>{e(fmt.sentence(b.title))}</strong> {e(b.reason)}</p>"
         if isinstance(b, Table):
             return self._table(b)
         if isinstance(b, Cover):

@@ -79,17 +79,21 @@ COLOURS: Mapping[str, str] = MappingProxyType(
 )
 
 #: Ordered scales, very positive -> very negative, per number of ordered options.
-#: Blue-to-red (ColorBrewer RdBu) stays readable for colour-blind readers; the middle of an
-#: odd scale ("een beetje") is a warm sand so it is not mistaken for the neutral grey.
+#: Blue-to-red (after ColorBrewer RdBu) stays readable for colour-blind readers; the middle of
+#: an odd scale ("een beetje") is a pale sand so it is not mistaken for the neutral grey.
+#: Chosen for greyscale too: up to five options, every two colours of a scale differ in
+#: luminance by a contrast of at least 1,4:1 (neighbours in a bar by more), so "tevreden"
+#: and "ontevreden" never print as the same grey; and each takes a value label (white or
+#: dark, see :func:`text_color_on`) with a contrast of at least 4,5:1.
 SCALE_PALETTES: Mapping[int, tuple[str, ...]] = MappingProxyType(
     {
-        1: ("#2166AC",),
-        2: ("#2166AC", "#D6604D"),
-        3: ("#2166AC", "#E8D9AE", "#D6604D"),
-        4: ("#2166AC", "#92C5DE", "#F4A582", "#C53B2E"),
-        5: ("#2166AC", "#92C5DE", "#E8D9AE", "#F4A582", "#C53B2E"),
-        6: ("#1B5590", "#4F93C7", "#A8CFE6", "#F7BFA0", "#E9815C", "#B2182B"),
-        7: ("#1B5590", "#4F93C7", "#A8CFE6", "#E8D9AE", "#F7BFA0", "#E9815C", "#B2182B"),
+        1: ("#1B5590",),
+        2: ("#1B5590", "#E9815C"),
+        3: ("#1B5590", "#F2EBD3", "#E9815C"),
+        4: ("#0B3C73", "#5E9BD1", "#F7BFA0", "#B2182B"),
+        5: ("#0B3C73", "#5E9BD1", "#F2EBD3", "#F4A582", "#B2182B"),
+        6: ("#0B3C73", "#4F93C7", "#A8CFE6", "#F7BFA0", "#E9815C", "#B2182B"),
+        7: ("#0B3C73", "#4F93C7", "#A8CFE6", "#F2EBD3", "#F7BFA0", "#E9815C", "#B2182B"),
     }
 )
 
@@ -219,11 +223,21 @@ def scale_colors(n: int) -> list[str]:
     return [to_hex(cmap(i / (n - 1))) for i in range(n)]
 
 
+def luminance(color: str) -> float:
+    """Relative luminance of ``color`` (WCAG 2.1)."""
+    channels = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(color)]
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
 def text_color_on(color: str) -> str:
-    """White or dark text, whichever reads better on ``color``."""
-    r, g, b = to_rgb(color)
-    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return "white" if luminance < 0.5 else TEXT
+    """White or dark text, whichever has the higher contrast on ``color``."""
+    return "white" if contrast(color, "#ffffff") > contrast(color, TEXT) else TEXT
 
 
 def save_svg(fig: Figure | Axes, path: str | os.PathLike[str]) -> Path:
