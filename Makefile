@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-$(DEMO)/.complete: $(STAMP)
+$(DEMO)/.complete: $(STAMP) src/tevredenheidsrapport/demo.py
 	$(BIN)/python scripts/make_demo_data.py --out $(DEMO)
 
 demo: $(DEMO)/.complete

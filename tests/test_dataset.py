@@ -260,3 +260,44 @@ def test_find_and_load_all(tmp_path):
 def test_load_all_without_periods(tmp_path):
     with pytest.raises(DataError, match="geen meetperiode"):
         load_all(tmp_path)
+
+
+# --- how a measurement invited ----------------------------------------------------------------
+def test_period_yaml_may_say_how_the_measurement_invited(tmp_path):
+    from tevredenheidsrapport.dataset import Invitation
+
+    spec = valid_spec()
+    spec["period"]["invitation"] = {"channels": ["post", "e-mail"], "phone_calls_cap": 25}
+    period = load_period(write_period(tmp_path, spec)).period
+    assert period.invitation == Invitation(("e-mail", "post"), 25)  # in the report's order
+    assert load_period(write_period(tmp_path / "plain")).period.invitation is None
+
+
+@pytest.mark.parametrize(
+    "invitation",
+    [
+        {"channels": ["fax"], "phone_calls_cap": 25},
+        {"channels": [], "phone_calls_cap": 25},
+        {"channels": ["e-mail"], "phone_calls_cap": -1},
+        {"channels": ["e-mail"], "phone_calls_cap": True},
+        {"channels": ["e-mail"]},
+        {"channels": ["e-mail", "e-mail"], "phone_calls_cap": 5},
+        {"channels": ["e-mail"], "phone_calls_cap": 5, "sms": True},
+        "e-mail",
+    ],
+)
+def test_a_wrong_invitation_is_one_clear_problem(tmp_path, invitation):
+    spec = valid_spec()
+    spec["period"]["invitation"] = invitation
+    with pytest.raises(DataError) as exc:
+        load_period(write_period(tmp_path, spec))
+    problems = [p for p in exc.value.problems if p.column == "invitation"]
+    assert len(problems) == 1 and problems[0].message == "ongeldige beschrijving van de uitnodiging"
+    assert "e-mail en/of post" in problems[0].expected
+
+
+def test_the_2021_demo_report_describes_the_invitation_of_its_year(demo_data):
+    from tevredenheidsrapport.dataset import Invitation
+
+    assert load_period(demo_data / "2021").period.invitation == Invitation(("e-mail", "post"), 25)
+    assert load_period(demo_data / "2025").period.invitation is None  # the settings' practice

@@ -112,7 +112,7 @@ def written(tmp_path):
 def _html_rows(path):
     parser = _Table()
     parser.feed(path.read_text(encoding="utf-8"))
-    html_columns = [c for c in overview.COLUMNS if c.kind != "note"]
+    html_columns = overview.HTML_COLUMNS
     return {
         row[html_columns.index(next(c for c in html_columns if c.key == "provider_id"))]["text"]: {
             c.key: cell for c, cell in zip(html_columns, row, strict=True)
@@ -339,3 +339,16 @@ def test_html_overview_shows_formula_like_names_as_they_are(formulas):
         name.replace("\r", "\n")
         for name in FORMULAS  # the HTML parser reads CR as LF
     ]
+
+
+def test_the_page_puts_the_norm_first_and_every_header_cell_has_a_header(written):
+    folder, paths = written
+    page = paths["html"].read_text(encoding="utf-8")
+    assert [c.key for c in overview.HTML_COLUMNS[:4]] == [
+        "naam",
+        "provider_id",
+        "norm",
+        "norm_marge",
+    ]
+    assert "<th></th>" not in page and not re.search(r"<th[^>]*>\s*</th>", page)
+    assert 'document.createElement("button")' in page  # headers sort by keyboard too

@@ -414,3 +414,15 @@ def test_the_pdf_is_tagged_pdf_ua_with_every_figure_described(rendered):
     alts = {str(f.Alt) for f in figures}
     assert any(a.startswith("Staafdiagram: gemiddeld rapportcijfer") for a in alts)
     assert {"/H1", "/H2", "/TOC", "/TOCI", "/Table", "/TH"} <= set(kinds)
+
+
+def test_the_invitation_text_follows_the_year(shapes, rendered):
+    """2021 invited by e-mail and post with at most 25 phone interviews (its period.yaml);
+    2025 by e-mail, with the settings' cap of 50."""
+
+    def text(result):
+        return visible_text(result.outputs["html"].read_text(encoding="utf-8"))
+
+    then, now = text(shapes[("2021", "taalwerk-zuid")]), text(rendered["werkpad-noord"])
+    assert "in de regel per e-mail of per post." in then and "tot 25 geslaagde" in then
+    assert "in de regel per e-mail." in now and "tot 50 geslaagde" in now

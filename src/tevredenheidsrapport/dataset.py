@@ -52,6 +52,19 @@ class QuestionnaireSource:
     responses_path: Path
 
 
+#: The channels an invitation can go by, in the order the report names them.
+INVITATION_CHANNELS = ("e-mail", "post")
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """How a measurement invited its clients and opdrachtgevers (practice changes over the
+    years: 2021 invited by e-mail and post and capped phone interviews at 25)."""
+
+    channels: tuple[str, ...]
+    phone_calls_cap: int
+
+
 @dataclass(frozen=True)
 class Period:
     """A measurement period as described by its ``period.yaml``."""
@@ -66,6 +79,9 @@ class Period:
     #: period's), None (``previous: null``: none), or AUTO (not named: see
     #: :func:`previous_period_dir`).
     previous: str | None = "auto"
+    #: How this measurement invited (``invitation`` in ``period.yaml``; None: as the
+    #: settings say): the channels (``e-mail``, ``post``) and the cap on phone interviews.
+    invitation: Invitation | None = None
 
     @property
     def label(self) -> str:
@@ -214,6 +230,7 @@ def load_period(path: str | Path) -> Dataset:
         path=directory,
         questionnaires=MappingProxyType(questionnaires),
         previous=meta.get("previous", AUTO),
+        invitation=meta.get("invitation"),
     )
     provider_frame = _build_providers(providers.frame)
     sample_frame = _build_sample(
@@ -314,6 +331,7 @@ def _read_meta(directory: Path, problems: list[Problem]) -> dict | None:
     _meta_dates(raw, meta, problems)
     _meta_paths(raw, directory, meta, problems)
     _meta_previous(raw, meta, problems)
+    _meta_invitation(raw, meta, problems)
     meta["questionnaires"] = _read_questionnaires(
         raw.get("questionnaires"), directory, where, problems, line_of(raw, "questionnaires")
     )
@@ -349,6 +367,45 @@ def _meta_previous(raw: Mapping, meta: dict, problems: list[Problem]) -> None:
                 expected="de naam van de map van de vorige meting naast deze, of null",
             )
         )
+
+
+def _meta_invitation(raw: Mapping, meta: dict, problems: list[Problem]) -> None:
+    """``invitation`` (optional): ``channels`` (a list of e-mail and post) and
+    ``phone_calls_cap`` (a whole number, at least 0)."""
+    if "invitation" not in raw:
+        return
+    value = raw["invitation"]
+    expected = (
+        "channels: een lijst met e-mail en/of post, en phone_calls_cap: een heel getal van "
+        "minstens 0"
+    )
+    channels = value.get("channels") if isinstance(value, Mapping) else None
+    cap = value.get("phone_calls_cap") if isinstance(value, Mapping) else None
+    ok = (
+        isinstance(value, Mapping)
+        and set(value) <= {"channels", "phone_calls_cap"}
+        and isinstance(channels, list)
+        and channels
+        and all(isinstance(c, str) and c in INVITATION_CHANNELS for c in channels)
+        and len(set(channels)) == len(channels)
+        and isinstance(cap, int)
+        and not isinstance(cap, bool)
+        and cap >= 0
+    )
+    if not ok:
+        problems.append(
+            Problem(
+                meta["file"],
+                "ongeldige beschrijving van de uitnodiging",
+                row=line_of(raw, "invitation"),
+                column="invitation",
+                value=value,
+                expected=expected,
+            )
+        )
+        return
+    order = tuple(c for c in INVITATION_CHANNELS if c in channels)
+    meta["invitation"] = Invitation(order, int(cap))
 
 
 def previous_period_dir(period: Period) -> Path | None:

@@ -70,7 +70,19 @@ class PeriodSpec:
     report_date: dt.date
     codebooks: Mapping[str, str]
     members: tuple[str, ...] | None = None
+    #: ``invitation`` for period.yaml: (channels, phone_calls_cap), or None (the settings').
+    invitation: tuple[tuple[str, ...], int] | None = None
 
+
+#: The codebooks of the 2024 questionnaires (2024 and 2025).
+QUESTIONNAIRES_2024: Mapping[str, str] = MappingProxyType(
+    {
+        ARBEID: "arbeid-2024",
+        LAAGDREMPELIG: "arbeid-2024",
+        INBURGEREN: "inburgeren-2019",
+        OPDRACHTGEVERS: "opdrachtgevers-2019",
+    }
+)
 
 DEFAULT_PERIODS: tuple[PeriodSpec, ...] = (
     PeriodSpec(
@@ -78,12 +90,7 @@ DEFAULT_PERIODS: tuple[PeriodSpec, ...] = (
         dt.date(2024, 9, 1),
         dt.date(2025, 8, 31),
         dt.date(2025, 9, 25),
-        {
-            ARBEID: "arbeid-2024",
-            LAAGDREMPELIG: "arbeid-2024",
-            INBURGEREN: "inburgeren-2019",
-            OPDRACHTGEVERS: "opdrachtgevers-2019",
-        },
+        QUESTIONNAIRES_2024,
     ),
     # The year before, with the same questionnaires: trends within one version (2024 -> 2025);
     # the providers that take part every year, so the reference-only ones are new in 2025.
@@ -92,12 +99,7 @@ DEFAULT_PERIODS: tuple[PeriodSpec, ...] = (
         dt.date(2023, 9, 1),
         dt.date(2024, 8, 31),
         dt.date(2024, 9, 26),
-        {
-            ARBEID: "arbeid-2024",
-            LAAGDREMPELIG: "arbeid-2024",
-            INBURGEREN: "inburgeren-2019",
-            OPDRACHTGEVERS: "opdrachtgevers-2019",
-        },
+        QUESTIONNAIRES_2024,
         members=("all",),
     ),
     # The 2019-2021 questionnaires: trends across versions (2021 -> 2024).
@@ -112,6 +114,8 @@ DEFAULT_PERIODS: tuple[PeriodSpec, ...] = (
             INBURGEREN: "inburgeren-2019",
             OPDRACHTGEVERS: "opdrachtgevers-2019",
         },
+        # 2020-2021 practice: invitations by e-mail and by post, at most 25 phone interviews
+        invitation=(("e-mail", "post"), 25),
     ),
 )
 
@@ -1105,6 +1109,13 @@ def _period_files(
         lines.append(
             f"  {key + ':':<{width}} {{codebook: {cb_id}, responses: responses/{key}.csv}}"
         )
+    if spec.invitation is not None:
+        channels, cap = spec.invitation
+        lines += [
+            "invitation:",
+            f"  channels: [{', '.join(channels)}]",
+            f"  phone_calls_cap: {cap}",
+        ]
     (directory / "period.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -254,7 +254,11 @@ NORM_STATUS_TEXT = MappingProxyType(
     {
         "behaald": "voldoet aan de tevredenheidsnorm",
         "behaald na correctie": "voldoet aan de tevredenheidsnorm na correctie voor zeer lage rapportcijfers",
-        "niet behaald": "voldoet niet aan de tevredenheidsnorm",
+        # the correction for very low grades is always tried before this verdict
+        "niet behaald": (
+            "voldoet niet aan de tevredenheidsnorm, ook niet na de correctie voor zeer lage "
+            "rapportcijfers"
+        ),
         "geen oordeel": "kan niet aan de tevredenheidsnorm worden getoetst, omdat geen cliënt een rapportcijfer gaf",
     }
 )
@@ -299,6 +303,8 @@ def is_no_opinion(label: str) -> bool:
 CLIENTS_COUNT = ("geen cliënten", "{n} cliënt", "{n} cliënten")
 OPDRACHTGEVERS_COUNT = ("geen opdrachtgevers", "{n} opdrachtgever", "{n} opdrachtgevers")
 #: The end of the sentence "<provider> ..." about the phone option.
+#: How an invitation went, inside a sentence ("in de regel per e-mail of per post").
+INVITATION_CHANNEL = MappingProxyType({"e-mail": "per e-mail", "post": "per post"})
 PHONE_USED = "heeft van deze telefonische benadering gebruikgemaakt"
 PHONE_NOT_USED = "heeft daar geen gebruik van gemaakt"
 HELPDESK_HOURS = "{days} van {hours}"

@@ -149,7 +149,16 @@ class Narrative:
 
     @property
     def phone_calls_cap(self) -> int:
-        return self.settings.report.phone_calls_cap
+        """The cap on phone interviews: as this measurement did it, else the settings'."""
+        invitation = self.facts.survey.period.invitation
+        return invitation.phone_calls_cap if invitation else self.settings.report.phone_calls_cap
+
+    @property
+    def invitation_channels(self) -> Md:
+        """``per e-mail``, or ``per e-mail of per post`` where the measurement used both."""
+        invitation = self.facts.survey.period.invitation
+        channels = invitation.channels if invitation else ("e-mail",)
+        return Md(" of ".join(labels.INVITATION_CHANNEL[c] for c in channels))
 
     @property
     def phone_text(self) -> Md:

@@ -462,6 +462,9 @@ th, td { padding: .4rem .55rem; border-bottom: 1px solid var(--rule); text-align
 thead th { background: var(--band); font-weight: 600; position: sticky; top: 0; }
 thead tr.groups th { text-align: center; border-bottom: 2px solid var(--paper); }
 thead tr.cols th { cursor: pointer; user-select: none; white-space: nowrap; }
+thead tr.cols th button { font: inherit; color: inherit; background: none; border: 0; padding: 0;
+  cursor: pointer; text-align: inherit; }
+thead tr.cols th button:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
 thead tr.cols th::after { content: " \\2195"; color: var(--faint); font-size: .8em; }
 thead tr.cols th[aria-sort="ascending"]::after { content: " \\2191"; color: var(--ink); }
 thead tr.cols th[aria-sort="descending"]::after { content: " \\2193"; color: var(--ink); }
@@ -484,7 +487,12 @@ _JS = """
 document.querySelectorAll("table.sortable").forEach(function (table) {
   var heads = table.querySelectorAll("thead tr.cols th");
   heads.forEach(function (th, index) {
-    th.addEventListener("click", function () {
+    // a button in the header: reachable with Tab, sorted with Enter or Space
+    var button = document.createElement("button");
+    button.type = "button";
+    while (th.firstChild) { button.appendChild(th.firstChild); }
+    th.appendChild(button);
+    button.addEventListener("click", function () {
       var asc = th.getAttribute("aria-sort") !== "ascending";
       heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
       th.setAttribute("aria-sort", asc ? "ascending" : "descending");
@@ -505,6 +513,16 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
   });
 });
 """
+
+
+#: The columns of ``index.html``: the notes left out (they are a cell's title there), and the
+#: norm and its margin right after the name, so that on a screen of 1.920 px the question
+#: "who is near the norm" fits without scrolling sideways.
+_FIRST = ("naam", "provider_id", "norm", "norm_marge")
+HTML_COLUMNS: tuple[Column, ...] = tuple(
+    [c for key in _FIRST for c in COLUMNS if c.key == key]
+    + [c for c in COLUMNS if c.kind != "note" and c.key not in _FIRST]
+)
 
 
 def _e(value: object) -> str:
@@ -587,7 +605,7 @@ def to_html(rows: Sequence[Row], period: Mapping, *, title: str = "Tevredenheids
     """A self-contained Dutch HTML page with the overview table (no external requests)."""
     from . import theme  # imports matplotlib: not for a batch that writes no overview
 
-    columns = [c for c in COLUMNS if c.kind != "note"]
+    columns = HTML_COLUMNS
     groups: list[list] = []  # [label, span]
     for c in columns:
         if groups and groups[-1][0] == c.group and c.group is not None:
@@ -595,7 +613,9 @@ def to_html(rows: Sequence[Row], period: Mapping, *, title: str = "Tevredenheids
         else:
             groups.append([c.group, 1])
     group_row = "".join(
-        f'<th colspan="{span}" scope="colgroup">{_e(label)}</th>' if label else "<th></th>"
+        f'<th colspan="{span}" scope="colgroup">{_e(label)}</th>'
+        if label
+        else f'<td colspan="{span}"></td>'  # no header cell without a header
         for label, span in groups
     )
     col_row = "".join(f'<th scope="col">{_e(c.label)}</th>' for c in columns)
