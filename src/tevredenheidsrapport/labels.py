@@ -302,9 +302,9 @@ def is_no_opinion(label: str) -> bool:
 #: Counts in the narrative: (none, one, more).
 CLIENTS_COUNT = ("geen cliënten", "{n} cliënt", "{n} cliënten")
 OPDRACHTGEVERS_COUNT = ("geen opdrachtgevers", "{n} opdrachtgever", "{n} opdrachtgevers")
-#: The end of the sentence "<provider> ..." about the phone option.
 #: How an invitation went, inside a sentence ("in de regel per e-mail of per post").
 INVITATION_CHANNEL = MappingProxyType({"e-mail": "per e-mail", "post": "per post"})
+#: The end of the sentence "<provider> ..." about the phone option.
 PHONE_USED = "heeft van deze telefonische benadering gebruikgemaakt"
 PHONE_NOT_USED = "heeft daar geen gebruik van gemaakt"
 HELPDESK_HOURS = "{days} van {hours}"
