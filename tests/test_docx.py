@@ -223,6 +223,42 @@ def test_figure_keeps_its_image_and_alt_text(small):
         assert any(n.startswith("word/media/") and n.endswith(".svg") for n in z.namelist())
 
 
+def _relationships(docx: bytes) -> dict[str, str]:
+    rels = part(docx, "word/_rels/document.xml.rels")
+    return {r.get("Id"): r.get("Target") for r in rels}
+
+
+def test_figure_has_a_png_beside_its_svg(small):
+    """Readers without SVG support (older Word, LibreOffice, previews) draw the PNG; Word
+    2016 and later draw the SVG, as in a document Word itself saved."""
+    _, docx = small
+    doc = part(docx, "word/document.xml")
+    a = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+    r = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
+    (blip,) = doc.iter(f"{a}blip")
+    (svg_blip,) = blip.iter("{http://schemas.microsoft.com/office/drawing/2016/SVG/main}svgBlip")
+    targets = _relationships(docx)
+    png, svg = targets[blip.get(r)], targets[svg_blip.get(r)]
+    assert png.endswith(".png") and svg.endswith(".svg")
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
+        data = z.read(f"word/{png}")
+        types = z.read("[Content_Types].xml").decode()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert width == 2 * height  # the SVG's 400 × 200, at 192 ppi
+    assert width == round(400 * 0.75 * 192 / 72)  # 400 px of the SVG are 300 pt
+    assert 'Extension="png" ContentType="image/png"' in types
+
+
+def test_a_document_without_figures_is_left_as_pandoc_wrote_it():
+    from tevredenheidsrapport.docx import add_png_fallbacks
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("word/document.xml", "<w:document/>")
+    assert add_png_fallbacks(out.getvalue()) == out.getvalue()
+
+
 def test_table_is_a_word_table_with_a_header_row(small):
     _, docx = small
     tables = list(part(docx, "word/document.xml").iter(f"{W}tbl"))
@@ -307,3 +343,12 @@ def test_demo_report_figures_have_caption_and_alt_text(demo_report):
     assert all(descr) and all(alts)
     found = iter(descr)
     assert all(alt in found for alt in alts)
+
+
+def test_demo_report_figures_all_have_a_png(demo_report):
+    _, docx = demo_report
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
+        media = [n for n in z.namelist() if n.startswith("word/media/")]
+    svgs = {n[: -len(".svg")] for n in media if n.endswith(".svg")}
+    assert len(svgs) > 20
+    assert {n[: -len(".png")] for n in media if n.endswith(".png")} == svgs

@@ -22,7 +22,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib
 import nbformat
 import pypandoc
 from papermill.exceptions import PapermillExecutionError
@@ -54,7 +53,6 @@ MSG_WAITING = "Wacht: werkmap {path} is in gebruik door een andere run van dit r
 WORK_PARTIALS = (".*.part", ".*.tmp")
 
 READER = "markdown-implicit_figures-raw_html-raw_tex-tex_math_dollars-tex_math_single_backslash-citations"
-FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
 @dataclass
@@ -332,7 +330,7 @@ def write_pdf(ast_json: str, work_dir: Path) -> bytes:
         return typst.compile(
             str(typ),
             root=str(work_dir),
-            font_paths=[str(FONT_DIR)],
+            font_paths=[str(theme.FONT_DIR)],
             ignore_system_fonts=True,
             pdf_standards=["ua-1"],
         )

@@ -34,6 +34,10 @@ from matplotlib.figure import Figure
 P = ParamSpec("P")
 R = TypeVar("R")
 
+#: The fonts of every output (DejaVu, shipped with matplotlib): the figures' text, the
+#: WOFF subsets of the HTML and the fonts Typst may use for the PDF and the PNG fallbacks.
+FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
 # --- colours -------------------------------------------------------------------------------
 #: The provider's series: a strong blue.
 PROVIDER = "#1F5AA6"

@@ -20,12 +20,10 @@ import base64
 import html
 import io
 import re
-from pathlib import Path
 from types import MappingProxyType
 
-import matplotlib
+from .theme import FONT_DIR
 
-FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 #: The family the figures name (theme.FONT), and the font file of each weight they use.
 FAMILY = "DejaVu Sans"
 FILES = MappingProxyType({"normal": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"})
