@@ -105,6 +105,7 @@ def read(html_path: Path) -> Published:
     pub.alts = figure_alts(page)
     dist = pub.alts.get("fig-cijfer-verdeling")
     if dist:
+        dist = without_previous(dist)
         own = re.search(re.escape(pub.name) + " " + _N + r": (.*?)\. Alle deelnemers", dist)
         assert own, dist
         pub.distribution_n = whole(own.group(1))
@@ -157,8 +158,13 @@ class Shares:
 
 
 def without_tests(alt: str) -> str:
-    """An alt text without its sentences on tests against the rest."""
-    return re.sub(r" Significant (?:hoger|lager) dan de andere deelnemers: [^.]*\.", "", alt)
+    """An alt text without its sentences on tests (against the rest, against the previous
+    measurement)."""
+    return re.sub(
+        r" Significant (?:hoger|lager) dan (?:de andere deelnemers|bij de vorige meting): [^.]*\.",
+        "",
+        alt,
+    )
 
 
 def without_previous(alt: str) -> str:

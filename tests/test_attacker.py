@@ -569,7 +569,7 @@ def test_a_benchmark_takes_from_each_provider_no_answers_or_enough(demo_surveys)
                     n = n[n > 0]
                     if n.empty:
                         continue
-                    assert n.min() >= survey._threshold(item), (cid, item.id, group)
+                    assert n.min() >= survey.threshold(item), (cid, item.id, group)
                     assert survey.benchmark_allowed(n.to_dict()), (cid, item.id, group)
                     checked += 1
     assert checked > 100

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -174,7 +175,7 @@ def test_fisher_against_the_rest_reproduces_with_scipy(survey, sidecars):
     for pid, sidecar in list(sidecars.items())[::3]:
         persons = survey.persons(pid)
         for figure, t in _tests(sidecar):
-            if t["methode"] != "fisher" or figure.endswith("-aanbevolen"):
+            if t["methode"] != "fisher" or figure.endswith("-aanbevolen") or t["tegen"] != "rest":
                 continue
             questionnaire, item_id = figure.split("-", 1)
             book = next(
@@ -258,6 +259,81 @@ def test_the_change_since_the_previous_measurement_reproduces_with_scipy(demo_da
             assert t["p"] == pytest.approx(ref.pvalue, rel=1e-9), (pid, t["sleutel"])
             checked += 1
     assert checked > 30
+
+
+def test_the_change_of_every_share_reproduces_with_scipy(demo_data, sidecars):
+    """Each share a figure shows beside the previous measurement is tested against the
+    provider's own share then: Fisher's exact test on the raw answers of both years (the
+    2024 questionnaires are the 2025 ones, so the items are the same)."""
+    from tevredenheidsrapport import config
+
+    settings = config.load_settings()
+    now = load_survey(demo_data / "2025", settings, previous=False)
+    then = load_survey(demo_data / "2024", settings, previous=False)
+    checked = significant = pooled = 0
+    for pid, sidecar in sidecars.items():
+        for figure, t in _tests(sidecar):
+            if t["tegen"] != "vorige meting" or figure == "vorige-meting":
+                continue
+            counts = []
+            for survey in (now, then):
+                persons = survey.persons(pid)
+                if figure.endswith("-aanbevolen"):
+                    group = figure.removesuffix("-aanbevolen")
+                    books = [
+                        b
+                        for b in survey.dataset.codebooks.values()
+                        if b.group == group and b.roles.get("recommend")
+                    ]
+                    values = [
+                        answers_of(survey, persons, b.id)[b.roles["recommend"]]
+                        for b in books
+                        if b.id in survey.dataset.responses
+                    ]
+                    code = next(
+                        c
+                        for b in books
+                        for c, label in b.item(b.roles["recommend"]).options.items()
+                        if label == t["sleutel"]
+                    )
+                    counts.append(
+                        (
+                            sum(int((v == code).sum()) for v in values),
+                            sum(int(v.notna().sum()) for v in values),
+                        )
+                    )
+                    continue
+                questionnaire, item_id = figure.split("-", 1)
+                book = next(
+                    b
+                    for b in survey.dataset.codebooks.values()
+                    if b.questionnaire == questionnaire and b.id in survey.dataset.responses
+                )
+                own = answers_of(survey, persons, book.id)
+                counts.append(_share_counts(book.item(item_id), own, t["sleutel"]))
+            (hits, n), (then_hits, then_n) = counts
+            ref = st.fisher_exact([[hits, n - hits], [then_hits, then_n - then_hits]])
+            assert (t["n"], t["n_rest"]) == (n, then_n), (pid, figure, t["sleutel"])
+            assert t["p"] == pytest.approx(ref.pvalue, rel=1e-9), (pid, figure, t["sleutel"])
+            checked += 1
+            significant += t["richting"] is not None
+            pooled += figure.endswith("-aanbevolen")
+    assert checked > 500 and significant > 5 and pooled > 20
+
+
+def test_a_significant_change_is_marked_and_explained(demo_batch):
+    """meedoenpunt-delta's clients were much less satisfied in 2025 than in 2024: the figure
+    carries ↓ after its name, the note explains it and the alt text says it."""
+    page = (demo_batch / "2025" / "meedoenpunt-delta.html").read_text(encoding="utf-8")
+    sidecar = json.loads((demo_batch / "2025" / "meedoenpunt-delta.json").read_text())
+    (figure,) = [f for f in sidecar["figures"] if f["id"] == "arbeid-tevredenheid_totaal"]
+    (trend,) = [t for t in figure["toetsen"] if t["tegen"] == "vorige meting"]
+    assert trend["richting"] == "lager" and trend["waarde"] < trend["waarde_rest"]
+    assert labels.FIGURE_TREND_SCALE.split(";")[0] in " ".join(page.split())
+    assert labels.ALT_TREND_LOWER.format(what=labels.POSITIVE_SHARE) in page
+    # the symbol after the provider's row label of the stacked bar (text of the inline SVG)
+    label = r">Meedoenpunt Delta \(n=\d+\)(?: [▲▼])? " + labels.TREND_MARKS["lager"] + r"\s*<"
+    assert re.search(label, page)
 
 
 def test_a_first_measurement_says_so(demo_batch):

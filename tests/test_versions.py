@@ -78,7 +78,7 @@ def test_a_recode_moves_the_earlier_answers_to_todays_codes(demo_data, settings)
     prev = Previous("oud", "vraag", recode={1: 1, 2: 2, 4: 3, 5: 4})
     assert [prev.new_code(c) for c in (1, 2, 4, 5, 9)] == [1, 2, 3, 4, 9]
 
-    # through the survey: previous_answers recodes what the previous period holds
+    # through the survey: trend.answers recodes what the previous period holds
     class Before:
         dataset = type("D", (), {"responses": {"oud": None}, "providers": pd.Index(["p"])})()
 
@@ -86,7 +86,7 @@ def test_a_recode_moves_the_earlier_answers_to_todays_codes(demo_data, settings)
     survey.previous = Before()
     item = type("I", (), {"id": "nu", "previous": prev})()
     book = type("B", (), {"id": "nieuw"})()
-    assert survey.previous_source(book, item) == ("oud", "vraag", prev.recode)
+    assert survey.trend.source(book, item) == ("oud", "vraag", prev.recode)
 
 
 def test_a_demo_figure_shows_the_previous_measurement_across_versions(

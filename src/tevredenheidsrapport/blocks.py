@@ -23,6 +23,11 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
+#: What a test compares the provider with (sidecar ``tegen``): the other participants, or
+#: its own previous measurement (the test's ``*_rest`` then hold that measurement).
+AGAINST_REST = "rest"
+AGAINST_PREVIOUS = "vorige meting"
+
 #: MIME type under which a cell hands its blocks to our renderer.
 BLOCKS_MIME = "application/vnd.tevreden.blocks+json"
 
@@ -87,13 +92,25 @@ class Figure(Block):
     n_benchmark: int | None = None
     item: str | None = None
     data: pd.DataFrame | None = field(default=None, compare=False, repr=False)
-    #: The tests of the provider against the rest that the figure shows (sidecar "toetsen").
+    #: The tests the figure shows (sidecar "toetsen"): against the rest, and against the
+    #: provider's previous measurement (``tegen``).
     tests: tuple[Mapping, ...] = ()
 
     @property
     def marked(self) -> bool:
         """Whether a result in the figure differs significantly from the rest."""
-        return any(t.get("richting") in ("hoger", "lager") for t in self.tests)
+        return self._significant(AGAINST_REST)
+
+    @property
+    def trend_marked(self) -> bool:
+        """Whether a result in the figure differs significantly from the previous one."""
+        return self._significant(AGAINST_PREVIOUS)
+
+    def _significant(self, against: str) -> bool:
+        return any(
+            t.get("richting") in ("hoger", "lager") and t.get("tegen") == against
+            for t in self.tests
+        )
 
 
 @dataclass(frozen=True)

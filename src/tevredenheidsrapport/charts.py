@@ -76,7 +76,7 @@ def grade_means(ctx: BuildContext) -> Blocks:
     is_total = own["label"] == labels.TOTAAL
     shown = own["dienst"].map(lambda d: pd.isna(d) or disclosure.shown(int(d))).astype(bool)
     shown[is_total] = disclosure.total_shown
-    if n_total < ctx.min_answers or not shown.any():
+    if not ctx.facts.grades_shown:
         derivable = n_total >= ctx.min_answers
         return ctx.blocks(
             [
@@ -118,6 +118,11 @@ def grade_means(ctx: BuildContext) -> Blocks:
     return ctx.blocks([fig, *notes])
 
 
+def _previous_group(ctx: BuildContext) -> str:
+    """The group of the previous measurement in a figure: "Vorige meting (2024)"."""
+    return labels.PREVIOUS_GROUP.format(period=ctx.facts.survey.previous.period.id)
+
+
 def _previous_means(ctx: BuildContext, own: pd.DataFrame) -> pd.DataFrame | None:
     """The provider's means of the previous measurement for the categories of ``own``, as
     that report showed them (hidden there: NaN with its n, drawn as ``*``); None at a
@@ -143,13 +148,18 @@ def grade_distribution(ctx: BuildContext) -> Blocks:
     title = labels.TITLES["grade_distribution"]
     own = metrics.grade_distribution(metrics.completed_grades(ctx.facts.persons)["cijfer"])
     n = int(own["n"].iloc[0])
-    if n < ctx.min_answers or not ctx.facts.disclosure.distribution_shown:
+    if not ctx.facts.grade_distribution_shown:
         derivable = n >= ctx.min_answers
         return ctx.blocks(
             [ctx.suppress("figure", "cijfer-verdeling", title, n, "cijfer", derivable=derivable)]
         )
     bench = ctx.facts.survey.benchmark_grade_distribution
     frame = pair(ctx, own, bench)[["grade", "group", "percent", "n"]]
+    before = ctx.facts.survey.trend.grade_distribution(ctx.facts.provider_id)
+    if before is not None:  # after the provider, before the benchmark
+        mine = frame["group"] == ctx.facts.name
+        before = before.assign(group=_previous_group(ctx))[frame.columns]
+        frame = pd.concat([frame[mine], before, frame[~mine]], ignore_index=True)
     fig = ctx.figure(
         "cijfer-verdeling",
         title,
@@ -177,6 +187,12 @@ def recommend(ctx: BuildContext, group: str = labels.GROUP_CLIENT) -> Blocks:
     if n < ctx.min_answers:
         return ctx.blocks([ctx.suppress("figure", ident, title, n, item.id)])
     frame = pair(ctx, d_own, d_bench)[["option", "group", "percent", "n"]]
+    then = ctx.facts.survey.trend.recommend(ctx.facts.provider_id, group)
+    if then is not None:  # after the provider, before the benchmark
+        d_prev = metrics.choice_distribution(then, dict(item.options))
+        mine = frame["group"] == ctx.facts.name
+        d_prev = d_prev.assign(group=_previous_group(ctx))[frame.columns]
+        frame = pd.concat([frame[mine], d_prev, frame[~mine]], ignore_index=True)
     fig = ctx.figure(
         ident,
         title,
@@ -272,39 +288,10 @@ def item_figure(
 
 def _previous_distribution(ctx: BuildContext, codebook: Codebook, item: Item):
     """(the provider's distribution of the previous measurement, the note that the question
-    is not comparable), only as the previous report showed it (enough answers, per matrix
-    row; a background item never with one answer for everyone).
-
-    With the same questionnaire version every figure of shares has one (a choice, a scale,
-    a multiple choice, a matrix); across versions an item with one answer column that
-    declares what it was (:meth:`.Survey.previous_answers`, in this item's codes)."""
-    survey, pid = ctx.facts.survey, ctx.facts.provider_id
-    kind = item.kind.figure_kind(item)
-    if survey.previous is None or kind not in ("single", "stacked", "multi"):
-        return None, None
-    same = survey.previous_responses(pid, codebook)
-    if same is not None:
-        dist = item.kind.distribution(item, same)
-    elif item.rows or kind == "multi":
-        return None, None
-    else:
-        prev = item.previous
-        if prev is not None and not prev.comparable:
-            reason = labels.TREND_NOT_COMPARABLE.format(reason=ctx.plain(prev.reason or ""))
-            return None, Note((reason,))
-        values = survey.previous_answers(pid, codebook, item)
-        if values is None:
-            return None, None
-        dist = metrics.choice_distribution(values, dict(item.options))
-    if "row_id" in dist.columns:  # a matrix: the rows the previous report showed
-        n_rows = dist.groupby("row_id", sort=False)["n"].transform("first")
-        dist = dist[n_rows >= ctx.min_answers]
-        return (dist, None) if len(dist) else (None, None)
-    n = int(dist["n"].iloc[0]) if len(dist) else 0
-    background = getattr(item, "background", False)
-    k = ctx.facts.settings.privacy.background_threshold if background else ctx.min_answers
-    if n < k or (background and (dist["count"] >= n).any()):
-        return None, None
+    is not comparable): :meth:`.Trend.distribution`."""
+    dist, reason = ctx.facts.survey.trend.distribution(ctx.facts.provider_id, codebook, item)
+    if reason is not None:
+        return None, Note((labels.TREND_NOT_COMPARABLE.format(reason=ctx.plain(reason)),))
     return dist, None
 
 

@@ -40,6 +40,8 @@ COLUMNS = (
 )
 #: Key of the share of positive answers on a scale (a stacked bar, a matrix row's bar).
 POSITIVE = "positief"
+#: The figure id of the tests of a figure's shares against the previous measurement.
+TREND_PREFIX = "vorige-"
 
 
 def empty() -> pd.DataFrame:
@@ -152,31 +154,25 @@ def _counts(mask: pd.DataFrame | pd.Series, owner: pd.Series, index) -> pd.Serie
     )
 
 
-def item_shares(
-    codebook: Codebook,
-    item: Item,
-    answers: pd.DataFrame,
-    owner: pd.Series,
-    figure: str,
-) -> list[tuple[str, pd.Series, pd.Series]]:
-    """(key, hits, n) per provider for every share the item's figure shows and a test
-    compares: each option of a single or multiple choice, the positive share of a scale
-    (per row of a matrix). Empty for items without such shares (grades, means, open)."""
+def share_masks(item: Item, answers: pd.DataFrame) -> list[tuple[str, pd.Series, pd.Series]]:
+    """(key, hit mask, answered mask) over the rows of ``answers`` for every share the
+    item's figure shows and a test compares: each option of a single or multiple choice,
+    the positive share of a scale (per row of a matrix). Empty for items without such
+    shares (grades, means, open)."""
     kind = item.kind.figure_kind(item) if item.figure else None
-    providers = pd.Index(sorted(set(owner.dropna())))
     out = []
     if kind == "single":
         column = answers[item.id]
-        n = _counts(column.notna(), owner, providers)
+        answered = column.notna()
         for code, label in item.options.items():
-            out.append((label, _counts(column == code, owner, providers), n))
+            out.append((label, column == code, answered))
     elif kind == "multi":
         columns = [c for c in item.kind.columns(item) if c in answers.columns]
-        n = _counts(answers[columns].notna().any(axis=1), owner, providers)
+        answered = answers[columns].notna().any(axis=1)
         for code, label in item.options.items():
             column = f"{item.id}_{code}"
             if column in answers.columns:
-                out.append((label, _counts(answers[column] == 1, owner, providers), n))
+                out.append((label, answers[column] == 1, answered))
     elif kind == "stacked":
         positive, opinion = positive_codes(dict(item.options))
         rows = (
@@ -186,9 +182,52 @@ def item_shares(
         )
         for column, key in rows:
             values = answers[column]
-            n = _counts(values.isin(opinion), owner, providers)
-            out.append((key, _counts(values.isin(positive), owner, providers), n))
+            out.append((key, values.isin(positive), values.isin(opinion)))
     return out
+
+
+def item_shares(
+    codebook: Codebook,
+    item: Item,
+    answers: pd.DataFrame,
+    owner: pd.Series,
+    figure: str,
+) -> list[tuple[str, pd.Series, pd.Series]]:
+    """(key, hits, n) per provider for every share of :func:`share_masks`."""
+    providers = pd.Index(sorted(set(owner.dropna())))
+    return [
+        (key, _counts(hits, owner, providers), _counts(n, owner, providers))
+        for key, hits, n in share_masks(item, answers)
+    ]
+
+
+def share_totals(item: Item, answers: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """(hits, n) of every share of :func:`share_masks` over all rows of ``answers`` (one
+    provider's answers)."""
+    return {key: (int(hits.sum()), int(n.sum())) for key, hits, n in share_masks(item, answers)}
+
+
+def between(rows: list[dict]) -> pd.DataFrame:
+    """Rows of shares compared with another measurement (``provider_id``, ``figure``,
+    ``key``, ``hits``, ``n``, ``rest_hits``, ``rest_n``, ``testable``) as a frame like
+    :func:`shares`, untested."""
+    if not rows:
+        return empty()
+    frame = pd.DataFrame(rows)
+    hits, n = frame["hits"].astype(float), frame["n"].astype(float)
+    rest_hits, rest_n = frame["rest_hits"].astype(float), frame["rest_n"].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return frame.assign(
+            method="fisher",
+            n=n,
+            value=hits / n,
+            rest_n=rest_n,
+            rest_value=rest_hits / rest_n,
+            statistic=np.nan,
+            p=np.nan,
+            hits=hits,
+            rest_hits=rest_hits,
+        )[[*COLUMNS, "hits", "rest_hits", "testable"]]
 
 
 def share_counts(

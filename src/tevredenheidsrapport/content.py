@@ -18,6 +18,8 @@ import pandas as pd
 
 from . import fmt, labels
 from .blocks import (
+    AGAINST_PREVIOUS,
+    AGAINST_REST,
     Block,
     Blocks,
     Contents,
@@ -30,7 +32,7 @@ from .blocks import (
     Suppressed,
     Table,
 )
-from .comparisons import POSITIVE
+from .comparisons import POSITIVE, TREND_PREFIX
 from .drawing import FigureSink
 from .facts import ProviderFacts
 
@@ -50,10 +52,16 @@ class BuildContext:
         out: list[Block | Blocks | None] = []
         for part in parts:
             out.append(part)
-            if isinstance(part, Figure) and part.marked:
+            if isinstance(part, Figure) and (part.marked or part.trend_marked):
                 stacked = part.data is not None and "row" in part.data.columns
-                note = labels.FIGURE_SIGNIFICANCE_SCALE if stacked else labels.FIGURE_SIGNIFICANCE
-                out.append(Note((note,)))
+                notes = []
+                if part.marked:
+                    notes.append(
+                        labels.FIGURE_SIGNIFICANCE_SCALE if stacked else labels.FIGURE_SIGNIFICANCE
+                    )
+                if part.trend_marked:
+                    notes.append(labels.FIGURE_TREND_SCALE if stacked else labels.FIGURE_TREND)
+                out.append(Note(tuple(notes)))
         return Blocks.join(out, self.display)
 
     @property
@@ -103,6 +111,10 @@ class BuildContext:
         found: tuple[dict, ...] = ()
         if tests is not None and len(tests):
             found = _mark(self, data, tests)
+        trend = self.facts.tests_of(f"{TREND_PREFIX}{ident}") if data is not None else None
+        if trend is not None and len(trend):
+            found += _mark(self, data, trend, column="trend", against=AGAINST_PREVIOUS)
+        if found:
             alt = f"{alt} {significance_alt(found)}".strip()
         image = self.save(ident, draw)
         return Figure(ident, title, image, alt, self.source, n, n_bench, item, data, found)
@@ -129,8 +141,16 @@ class BuildContext:
         return Suppressed(of, ident, title, reason, item)
 
 
-def _mark(ctx: BuildContext, data: pd.DataFrame, tests: pd.DataFrame) -> tuple[dict, ...]:
-    """Add ``mark`` to the provider's rows of a figure frame; return the figure's tests.
+def _mark(
+    ctx: BuildContext,
+    data: pd.DataFrame,
+    tests: pd.DataFrame,
+    *,
+    column: str = "mark",
+    against: str = AGAINST_REST,
+) -> tuple[dict, ...]:
+    """Add ``column`` (``mark``: against the rest, ``trend``: against the previous
+    measurement) to the provider's rows of a figure frame; return the figure's tests.
 
     The provider's rows: ``group`` is its name (bars), or ``row`` is not the benchmark's
     (stacked bars). A test's key is the row's ``label`` (means), ``option`` (choice) or
@@ -153,18 +173,24 @@ def _mark(ctx: BuildContext, data: pd.DataFrame, tests: pd.DataFrame) -> tuple[d
 
     keys = data[key_column].astype(str) if key_column else pd.Series(POSITIVE, index=data.index)
     shown = set(keys[own])
-    data["mark"] = [
+    data[column] = [
         (direction(by_key[k]) if k in by_key and is_own else None)
         for k, is_own in zip(keys, own, strict=True)
     ]
-    return tuple(_test_record(k, t, direction(t)) for k, t in by_key.items() if k in shown)
+    return tuple(_test_record(k, t, direction(t), against) for k, t in by_key.items() if k in shown)
 
 
 def significance_alt(tests: Iterable[Mapping]) -> str:
     """The alt text's sentence on significant differences (empty when there are none)."""
     parts = []
-    for direction, text in (("hoger", labels.ALT_HIGHER), ("lager", labels.ALT_LOWER)):
-        keys = [t["sleutel"] for t in tests if t["richting"] == direction]
+    sentences = (
+        (AGAINST_REST, "hoger", labels.ALT_HIGHER),
+        (AGAINST_REST, "lager", labels.ALT_LOWER),
+        (AGAINST_PREVIOUS, "hoger", labels.ALT_TREND_HIGHER),
+        (AGAINST_PREVIOUS, "lager", labels.ALT_TREND_LOWER),
+    )
+    for against, direction, text in sentences:
+        keys = [t["sleutel"] for t in tests if t["richting"] == direction and t["tegen"] == against]
         if keys:
             shown = ", ".join(labels.POSITIVE_SHARE if k == POSITIVE else k for k in keys)
             parts.append(text.format(what=shown))
@@ -344,8 +370,10 @@ def trend_table(ctx: BuildContext) -> Blocks:
                 if t is not None and r["kind"] != "opdrachtgevers":
                     direction = t.direction if isinstance(t.direction, str) else None
                     if direction:
-                        change = f"{change} {labels.MARKS[direction]}"
-                    shown_tests.append(_test_record(str(r["label"]), t, direction))
+                        change = f"{change} {labels.TREND_MARKS[direction]}"
+                    shown_tests.append(
+                        _test_record(str(r["label"]), t, direction, AGAINST_PREVIOUS)
+                    )
 
             def respons(row):
                 if row is None or math.isnan(row["respons"]):
@@ -377,10 +405,12 @@ def trend_table(ctx: BuildContext) -> Blocks:
     return ctx.blocks([block])
 
 
-def _test_record(key: str, t, direction: str | None) -> dict:
-    """A test as the sidecar lists it (see :func:`_mark`)."""
+def _test_record(key: str, t, direction: str | None, against: str) -> dict:
+    """A test as the sidecar lists it (see :func:`_mark`): ``tegen`` says what the provider
+    is compared with, the other participants or its own previous measurement (``*_rest``)."""
     return {
         "sleutel": key,
+        "tegen": against,
         "methode": t.method,
         "n": int(t.n),
         "waarde": float(t.value),

@@ -99,13 +99,16 @@ class ProviderFacts:
             "toetsen": self.settings.statistics.shares != "geen"
             or self.settings.statistics.means != "geen",
             "vorige_meting": self.previous_table is not None,
+            "vorige_cijferverdeling": self.grade_distribution_shown
+            and self.survey.trend.grade_distribution(self.provider_id) is not None,
             "eerste_meting": self.previous_table is None,
         }
 
     @property
     def grades_shown(self) -> bool:
-        """Whether the figure of mean client grades shows any grade (the rule of
-        :func:`.charts.grade_means`): enough grades, and Totaal or a service not hidden."""
+        """Whether the figure of mean client grades shows any grade (what
+        :func:`.charts.grade_means` and the template's texts go by): enough grades, and
+        Totaal or a service not hidden."""
         own = metrics.means_by_service(self.persons)
         n_total = int(own.loc[own["label"] == labels.TOTAAL, "n"].iloc[0])
         d = self.disclosure
@@ -116,8 +119,9 @@ class ProviderFacts:
 
     @property
     def grade_distribution_shown(self) -> bool:
-        """Whether the figure of the client grades' distribution is shown (the rule of
-        :func:`.charts.grade_distribution`)."""
+        """Whether the figure of the client grades' distribution is shown (what
+        :func:`.charts.grade_distribution` and the template's texts go by): enough grades,
+        and nothing it would give away."""
         n = int(metrics.completed_grades(self.persons)["cijfer"].notna().sum())
         return n >= self.min_answers and self.disclosure.distribution_shown
 
@@ -135,20 +139,9 @@ class ProviderFacts:
 
     # ---- questionnaires --------------------------------------------------------------------
     def codebooks(self, group: str, *, largest_first: bool = False) -> list[Codebook]:
-        """Codebooks of ``group`` that this provider's completed questionnaires use.
-
-        In the order of the period's questionnaires (arbeid before inburgeren, as every
-        report has it), or with the most used first."""
-        p = self.persons
-        done = p[metrics.completed(p)]
-        counts = done[done["group"] == group]["codebook"].value_counts()
-        rank = self.survey.questionnaire_rank
-        ids = sorted(
-            counts.index,
-            key=lambda c: (-counts[c], c) if largest_first else (rank(c), c),
-        )
-        books = self.survey.dataset.codebooks
-        return [books[c] for c in ids if c in books]
+        """Codebooks of ``group`` that this provider's completed questionnaires use
+        (:meth:`.Survey.codebooks_of`)."""
+        return self.survey.codebooks_of(self.provider_id, group, largest_first=largest_first)
 
     def answers(self, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(provider's, all providers') completed questionnaires for one codebook."""

@@ -169,6 +169,7 @@ def _table(
 
 
 MARKS = labels.MARKS
+TREND_MARKS = labels.TREND_MARKS
 
 
 def _marks(
@@ -176,14 +177,28 @@ def _marks(
 ) -> np.ndarray | None:
     """The optional ``mark`` column (``hoger``/``lager``) as symbols, rows x cols; None
     without the column."""
-    if "mark" not in data.columns:
+    symbols = _symbols(data)
+    if symbols is None:
         return None
     out = np.full((len(rows), len(cols)), "", dtype=object)
     r_index = {r: i for i, r in enumerate(rows)}
     c_index = {c: j for j, c in enumerate(cols)}
-    for r, c, m in zip(row_keys, col_keys, data["mark"], strict=True):
-        if isinstance(m, str) and m in MARKS:
-            out[r_index[r], c_index[c]] = MARKS[m]
+    for r, c, m in zip(row_keys, col_keys, symbols, strict=True):
+        if m:
+            out[r_index[r], c_index[c]] = m
+    return out
+
+
+def _symbols(data: pd.DataFrame) -> list[str] | None:
+    """Per row the symbols of its significant differences: ``mark`` (against the rest: ▲▼)
+    then ``trend`` (against the previous measurement: ↑↓); None without either column."""
+    columns = [(c, table) for c, table in (("mark", MARKS), ("trend", TREND_MARKS)) if c in data]
+    if not columns:
+        return None
+    out = []
+    for values in zip(*(data[c] for c, _ in columns), strict=True):
+        found = [table[v] for v, (_, table) in zip(values, columns, strict=True) if v in table]
+        out.append(" ".join(found))
     return out
 
 
@@ -865,9 +880,8 @@ def plot_grade_distribution(
             v,
             step * 0.9,
             horizontal=False,
-            facecolor=_group_color(group, j),
-            linewidth=0,
             label=legend[j],
+            **_bar_style(group, j),
         )
         if j == 0:
             for xi, vi in zip(xs, v, strict=True):
@@ -906,7 +920,13 @@ def plot_grade_distribution(
         )
     if xlabel:
         ax.set_xlabel(xlabel, labelpad=theme.TICK_SIZE * 1.2 + 7)
-    _legend(ax, [_group_color(g, j) for j, g in enumerate(groups)], legend, owns)
+    _legend(
+        ax,
+        [_group_color(g, j) for j, g in enumerate(groups)],
+        legend,
+        owns,
+        outlined=[_is_previous(g) for g in groups],
+    )
     return ax
 
 
@@ -1016,10 +1036,11 @@ def plot_stacked(
     table = _table(bar_keys, _strings(data, "option"), percent, bars, options)
     empty = np.isnan(table).all(axis=1)
     bar_label = {k: r for k, r in zip(bar_keys, row_labels, strict=True)}
-    if "mark" in data.columns:  # a significant positive share: the symbol after the row label
-        for k, m in zip(bar_keys, data["mark"], strict=True):
-            if isinstance(m, str) and m in MARKS and not bar_label[k].endswith(MARKS[m]):
-                bar_label[k] = f"{bar_label[k]} {MARKS[m]}"
+    symbols = _symbols(data)
+    if symbols is not None:  # a significant positive share: the symbols after the row label
+        for k, m in zip(bar_keys, symbols, strict=True):
+            if m and not bar_label[k].endswith(m):
+                bar_label[k] = f"{bar_label[k]} {m}"
     bar_block = dict(zip(bar_keys, blocks, strict=True)) if blocks else {}
     labels_ = [bar_label[b] for b in bars]
     benchmark = [labels.ALLE_DEELNEMERS.casefold() in r.casefold() for r in labels_]

@@ -87,12 +87,14 @@ TREND_COLUMNS = (
 )
 TREND_NOTE_PERIOD = "Vorige meting: {period}."
 TREND_NOTE_MARK = (
-    "▲ of ▼ bij het verschil: het cijfer ligt significant hoger of lager dan bij de vorige "
+    "↑ of ↓ bij het verschil: het cijfer ligt significant hoger of lager dan bij de vorige "
     "meting; zonder teken kan het verschil op toeval berusten."
 )
 TREND_NOTE_ABSENT = "geen cijfer: in die meting niet gemeten of door niemand gegeven"
-#: The symbol beside a result that differs significantly (from the rest, or from before).
+#: The symbol beside a result that differs significantly from the other participants.
 MARKS = MappingProxyType({"hoger": "▲", "lager": "▼"})
+#: The symbol beside a result that differs significantly from the previous measurement.
+TREND_MARKS = MappingProxyType({"hoger": "↑", "lager": "↓"})
 #: The group of the previous measurement in a figure: "Vorige meting (2021)".
 PREVIOUS_MEASUREMENT = "Vorige meting"
 PREVIOUS_GROUP = "Vorige meting ({period})"
@@ -196,6 +198,16 @@ FIGURE_SIGNIFICANCE_SCALE = (
     "bij de andere deelnemers samen; zo'n verschil is waarschijnlijk geen toeval (zie de "
     "leeswijzer)."
 )
+FIGURE_TREND = (
+    "↑ significant hoger, ↓ significant lager dan bij de vorige meting: zo'n verandering is "
+    "waarschijnlijk geen toeval."
+)
+FIGURE_TREND_SCALE = (
+    "↑ of ↓ achter de naam: het aandeel (heel) tevreden ligt significant hoger of lager dan "
+    "bij de vorige meting; zo'n verandering is waarschijnlijk geen toeval."
+)
+ALT_TREND_HIGHER = "Significant hoger dan bij de vorige meting: {what}."
+ALT_TREND_LOWER = "Significant lager dan bij de vorige meting: {what}."
 ALT_HIGHER = "Significant hoger dan de andere deelnemers: {what}."
 ALT_LOWER = "Significant lager dan de andere deelnemers: {what}."
 POSITIVE_SHARE = "het aandeel (heel) tevreden"

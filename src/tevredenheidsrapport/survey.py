@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import comparisons, labels, metrics, privacy, stats
-from .codebook import Codebook, Item, check_previous
+from . import comparisons, labels, metrics, privacy
+from .codebook import Codebook, check_previous
 from .config import Settings
 from .dataset import Dataset, load_period, previous_period_dir
 from .errors import DataError, UnknownProviderError
@@ -34,6 +34,13 @@ class Survey:
     @property
     def period(self):
         return self.dataset.period
+
+    @cached_property
+    def trend(self):
+        """What this period's reports say about the previous measurement (:mod:`.trend`)."""
+        from .trend import Trend  # trend reads this module's answers_of
+
+        return Trend(self)
 
     @cached_property
     def persons_by_provider(self) -> dict[str, pd.DataFrame]:
@@ -78,7 +85,7 @@ class Survey:
         )
 
     @cached_property
-    def _grade_cells(self) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]:
+    def grade_cells(self) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]:
         """Completed client grades with their provider, and which of them a benchmark may
         hold: for Totaal those of providers whose report shows Totaal, per service those
         of the cells the reports show."""
@@ -98,7 +105,7 @@ class Survey:
     def benchmark_means(self) -> pd.DataFrame:
         """Mean client grade of all providers, Totaal and per service, from the grades their
         own reports show; the mean is NaN where the benchmark may not be shown."""
-        done, pid, total_ok, cell_ok = self._grade_cells
+        done, pid, total_ok, cell_ok = self.grade_cells
         dienst = done["dienst"]
         rows = metrics.means_by_service(done[total_ok]).iloc[:1]
         parts = [rows] + [
@@ -114,48 +121,22 @@ class Survey:
         return out
 
     # ---- the previous measurement --------------------------------------------------------
-    def previous_source(self, book: Codebook, item: Item) -> tuple[str, str, Mapping] | None:
-        """Where the previous measurement asked ``item``: (codebook id, answer column,
-        recode of its codes), or None when it did not, or not comparably. The same codebook
-        then: the same item; another version: what the item's ``previous`` names."""
-        before = self.previous
-        if before is None:
-            return None
-        if book.id in before.dataset.responses:
-            return book.id, item.id, {}
-        prev = item.previous
-        if prev is None or not prev.comparable or prev.codebook not in before.dataset.responses:
-            return None
-        return prev.codebook, prev.column, prev.recode
+    def codebooks_of(
+        self, provider_id: str, group: str, *, largest_first: bool = False
+    ) -> list[Codebook]:
+        """Codebooks of ``group`` that the provider's completed questionnaires use.
 
-    def previous_answers(self, provider_id: str, book: Codebook, item: Item) -> pd.Series | None:
-        """The provider's answers to ``item`` in the previous measurement, in this item's
-        codes (its completed questionnaires), or None where there is nothing to compare."""
-        source = self.previous_source(book, item)
-        if source is None or provider_id not in self.previous.dataset.providers.index:
-            return None
-        cid, column, recode = source
-        before = self.previous
-        answers = answers_of(before, before.persons(provider_id), cid)
-        if column not in answers.columns:
-            return None
-        values = answers[column]
-        return (
-            values.map(lambda v: recode.get(int(v), v) if pd.notna(v) else v) if recode else values
+        In the order of the period's questionnaires (arbeid before inburgeren, as every
+        report has it), or with the most used first."""
+        p = self.persons(provider_id)
+        done = p[metrics.completed(p)]
+        counts = done[done["group"] == group]["codebook"].value_counts()
+        ids = sorted(
+            counts.index,
+            key=lambda c: (-counts[c], c) if largest_first else (self.questionnaire_rank(c), c),
         )
-
-    def previous_responses(self, provider_id: str, book: Codebook) -> pd.DataFrame | None:
-        """The provider's completed questionnaires of ``book`` in the previous measurement
-        when it used the same version (so every item has the same columns and codes), else
-        None."""
-        before = self.previous
-        if (
-            before is None
-            or book.id not in before.dataset.responses
-            or provider_id not in before.dataset.providers.index
-        ):
-            return None
-        return answers_of(before, before.persons(provider_id), book.id)
+        books = self.dataset.codebooks
+        return [books[c] for c in ids if c in books]
 
     def questionnaire_rank(self, codebook_id: str) -> int:
         """Position of a codebook among the period's questionnaires (arbeid before
@@ -181,7 +162,7 @@ class Survey:
         s = self.settings.statistics
         if s.means == "geen":
             return comparisons.empty()
-        done, pid, total_ok, cell_ok = self._grade_cells
+        done, pid, total_ok, cell_ok = self.grade_cells
         # A test's statistic tells the spread (sum of squares) of the grades behind a mean,
         # and the tests of all reports together would give it for every cell they contain.
         # Beside a hidden grade that is more than the secondary suppression of privacy.py
@@ -215,36 +196,6 @@ class Survey:
         return pd.concat(parts, ignore_index=True) if parts else comparisons.empty()
 
     @cached_property
-    def trend_tests(self) -> pd.DataFrame:
-        """Welch tests of every provider's client grades now against its own then (Totaal
-        and per service, figure ``trend-cijfer``), on the cells both reports show; none for
-        a provider that hides a client grade in either (see :attr:`grade_tests`)."""
-        s, before = self.settings.statistics, self.previous
-        if s.means == "geen" or before is None:
-            return comparisons.empty()
-        now_done, now_pid, now_total, now_cell = self._grade_cells
-        then_done, then_pid, then_total, then_cell = before._grade_cells
-        hiding = self.hiding_providers | before.hiding_providers
-        parts = []
-        labels_ = [(labels.TOTAAL, None)] + [
-            (metrics.service_label(d), int(d)) for d in sorted(now_done["dienst"].dropna().unique())
-        ]
-        for label, dienst in labels_:
-            sel_now = now_total if dienst is None else now_cell & (now_done["dienst"] == dienst)
-            sel_then = then_total if dienst is None else then_cell & (then_done["dienst"] == dienst)
-            sel_now, sel_then = sel_now & ~now_pid.isin(hiding), sel_then & ~then_pid.isin(hiding)
-            parts.append(
-                comparisons.welch_between(
-                    "trend-cijfer",
-                    label,
-                    stats.Groups.of(now_done.loc[sel_now, "cijfer"], now_pid[sel_now]),
-                    stats.Groups.of(then_done.loc[sel_then, "cijfer"], then_pid[sel_then]),
-                    s.min_answers,
-                )
-            )
-        return pd.concat(parts, ignore_index=True) if parts else comparisons.empty()
-
-    @cached_property
     def share_counts(self) -> pd.DataFrame:
         """Every share of every item figure beside the rest's, for every provider (the
         Fisher tests are run per report, on its own rows: :attr:`report_tests`)."""
@@ -257,7 +208,7 @@ class Survey:
             for cid in self.dataset.responses
             if cid in self.dataset.codebooks
         ]
-        parts = [comparisons.share_counts(books, owner_of, threshold=self._threshold)]
+        parts = [comparisons.share_counts(books, owner_of, threshold=self.threshold)]
         in_order = sorted(books, key=lambda ba: self.questionnaire_rank(ba[0].id))
         for group in (labels.GROUP_CLIENT, labels.GROUP_OPDRACHTGEVER):
             pooled = [
@@ -288,14 +239,14 @@ class Survey:
         """Per provider every test its report shows, with Benjamini-Hochberg adjusted p and
         the direction of a significant difference (:func:`.comparisons.for_report`)."""
         s = self.settings.statistics
-        tests = pd.concat([self.grade_tests, self.trend_tests], ignore_index=True)
+        tests = pd.concat([self.grade_tests, self.trend.grade_tests], ignore_index=True)
         means = {str(p): f for p, f in tests.groupby("provider_id", sort=False)}
         counts = {str(p): f for p, f in self.share_counts.groupby("provider_id", sort=False)}
         return _LazyMap(
             self.dataset.providers.index,
             lambda pid: comparisons.for_report(
                 means.get(pid, comparisons.empty()),
-                counts.get(pid, comparisons.empty()),
+                _joined(counts.get(pid), self.trend.share_counts(pid)),
                 min_n=s.min_answers,
                 q=s.fdr,
             ),
@@ -375,7 +326,7 @@ class Survey:
             if not item.kind.coded or item.kind.distribution(item, frame.iloc[0:0]) is None:
                 continue
             columns = [c for c in item.kind.columns(item) if c in out.columns]
-            threshold = self._threshold(item)
+            threshold = self.threshold(item)
             groups = [[c] for c in columns] if item.rows else [columns]  # matrix: per row
             for group in groups:
                 if len(group) == 1:
@@ -390,7 +341,7 @@ class Survey:
                     out[group] = math.nan
         return out
 
-    def _threshold(self, item) -> int:
+    def threshold(self, item) -> int:
         """Answers an item's figure needs: more for a background item (group disclosure)."""
         p = self.settings.privacy
         return p.background_threshold if getattr(item, "background", False) else p.min_answers
@@ -400,7 +351,7 @@ class Survey:
         _ = self.persons_by_provider, self.benchmark_means, self.benchmark_grade_distribution
         _ = self.table11, self._answers, self.grade_disclosure
         _ = self.benchmark_opdrachtgever_grades, self.grade_tests, self.share_counts
-        _ = self.trend_tests
+        _ = self.trend.grade_tests
         return self
 
     def check_provider(self, provider_id: str) -> None:
@@ -470,6 +421,17 @@ def _completed_ids(persons: pd.DataFrame, codebook_id: str) -> pd.Index:
     """Ids of persons in the netto steekproef who completed the questionnaire of a codebook."""
     sel = metrics.completed(persons) & (persons["codebook"] == codebook_id)
     return pd.Index(persons.loc[sel, "person_id"].astype(str))
+
+
+def _joined(*frames: pd.DataFrame | None) -> pd.DataFrame:
+    """The frames that have rows, one below the other (``comparisons.empty()`` for none)."""
+    full = [f for f in frames if f is not None and len(f)]
+    return pd.concat(full, ignore_index=True) if full else comparisons.empty()
+
+
+def _one_owner(answers: pd.DataFrame, provider_id: str) -> pd.Series:
+    """Every row of one provider's ``answers`` owned by that provider."""
+    return pd.Series(provider_id, index=answers.index, dtype=object)
 
 
 def answers_of(survey: Survey, persons: pd.DataFrame, codebook_id: str) -> pd.DataFrame:
