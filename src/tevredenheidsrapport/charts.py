@@ -476,8 +476,7 @@ def _section(ctx: BuildContext, section: Section, blocks: list[Blocks]) -> Block
     if not blocks:
         return ctx.blocks([])
     head = [Heading(2, ctx.plain(section.title))]
-    if section.intro:
-        head.append(Paragraph(ctx.plain(section.intro)))
+    head += [Paragraph(ctx.plain(t)) for t in section.intros(ctx.facts.all_diensten())]
     return ctx.blocks([*head, *blocks])
 
 

@@ -155,6 +155,14 @@ class Section:
     diensten: tuple[int, ...] | None = None
     #: Every item of the section is a background characteristic (see :attr:`Item.background`).
     background: bool = False
+    #: Paragraphs after the intro that only concern some services: (services, text), shown
+    #: when the provider offers one of them (``intro_diensten`` in the codebook).
+    service_intros: tuple[tuple[tuple[int, ...], str], ...] = ()
+
+    def intros(self, diensten: set[int]) -> tuple[str, ...]:
+        """The intro and the paragraphs for the services in ``diensten``, in order."""
+        extra = tuple(text for only, text in self.service_intros if set(only) & diensten)
+        return ((self.intro,) if self.intro else ()) + extra
 
 
 @dataclass(frozen=True)
@@ -666,8 +674,40 @@ def _read_sections(data: Mapping, file: str, problems: list[Problem]) -> list[Se
                     value=_shown(background),
                 )
             )
-        sections.append(Section(sid, title, intro, dienst, background is True))
+        extra = _read_service_intros(raw, where, file, problems)
+        sections.append(Section(sid, title, intro, dienst, background is True, extra))
     return sections
+
+
+def _read_service_intros(
+    raw: Mapping, where: str, file: str, problems: list[Problem]
+) -> tuple[tuple[tuple[int, ...], str], ...]:
+    """A section's ``intro_diensten``: a list of {diensten: [...], text: ...}."""
+    found = raw.get("intro_diensten") or []
+    if not isinstance(found, list):
+        found = [found]
+    out = []
+    for j, entry in enumerate(found):
+        here = f"{where}: intro_diensten #{j + 1}"
+        if not isinstance(entry, Mapping) or not entry.get("diensten") or not entry.get("text"):
+            problems.append(
+                Problem(
+                    file,
+                    f"{here}: verwacht diensten en text",
+                    row=line_of(raw, "intro_diensten"),
+                    column="intro_diensten",
+                    value=_shown(entry),
+                )
+            )
+            continue
+        diensten = _read_diensten(entry, here, file, problems)
+        text = str(entry["text"]).strip()
+        problems += _text_problems(
+            text, f"{here}: tekst", file, line_of(entry, "text"), "text", MAX_INTRO_LENGTH
+        )
+        if diensten:
+            out.append((diensten, text))
+    return tuple(out)
 
 
 def _read_diensten(

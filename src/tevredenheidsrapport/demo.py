@@ -952,7 +952,8 @@ class AnswerSimulator:
                     for c in codes
                 ]
             ).T[self.provider]
-            p = np.where(offered, 0.85, 0.02)
+            # never a service the provider does not deliver (unless it delivers none of them)
+            p = np.where(offered, 0.85, np.where(offered.any(axis=1, keepdims=True), 0.0, 0.02))
         else:
             p_item = prng.beta(1.3, 2.4, size=len(codes))
             rare = [
