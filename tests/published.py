@@ -169,7 +169,7 @@ def without_tests(alt: str) -> str:
 
 def without_previous(alt: str) -> str:
     """An alt text without the previous measurement's numbers (its own report shows them)."""
-    alt = re.sub(r" en vorige meting \(\w+\) " + _N, "", alt)
+    alt = re.sub(r", vorige meting \(\w+\) " + _N + "(?= en )", "", alt)
     alt = re.sub(r", vorige meting \(\w+\) \d+%", "", alt)
     return re.sub(r" Vorige meting \(\w+\) " + _N + r": [^.]*\.", "", alt)
 

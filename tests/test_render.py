@@ -408,6 +408,17 @@ def test_the_pdf_is_tagged_pdf_ua_with_every_figure_described(rendered):
                     walk(node.K)
 
         walk(pdf.Root.StructTreeRoot.K)
+        # every chart and every table has its numbered title as a tagged caption
+        shown = len(report.sidecar["figures"]) + len(report.sidecar["tables"])
+        assert len(kinds["/Caption"]) == shown
+
+        def has_caption(node) -> bool:
+            kids = node.K if isinstance(node.K, pikepdf.Array) else [node.K]
+            return any(
+                isinstance(k, pikepdf.Dictionary) and k.get("/S") == "/Caption" for k in kids
+            )
+
+        assert all(has_caption(t) for t in kinds["/Table"])
     figures = kinds["/Figure"]
     assert len(figures) == len(report.sidecar["figures"]) + 2  # + the cover's map and donut
     assert all(str(f.get("/Alt", "")).strip() for f in figures)

@@ -321,7 +321,9 @@ _LEGEND_GID = "legend"
 
 
 _LEGEND_LINE = theme.TICK_SIZE * 1.2 / 72  # a further line of a wrapped legend entry
-_DONUT_W, _DONUT_D = 4.2, 1.84  # the donut figure's width and the ring's diameter (inches)
+#: The donut figure's width and the ring's diameter (inches): the width of its box on the
+#: summary page, so that its text prints at its own size (7 pt), not scaled down.
+_DONUT_W, _DONUT_D = 3.0, 1.3
 
 
 def _fit_legend(texts: Sequence[str], width: float) -> list[str]:
@@ -1100,13 +1102,14 @@ def plot_donut(
     ax: Axes | None = None,
     center_text: str | None = None,
     neutral: Sequence[str] | None = None,
-    min_label: float = 10.0,
+    min_label: float = 8.0,
 ) -> Axes:
     """Cover donut: the provider's distribution of overall satisfaction.
 
     ``data`` columns: ``option`` (scale order, very positive first), ``percent``. Only the
     provider is shown. The legend at the right lists every option with its percentage
-    (``Heel tevreden: 83%``); wedges of at least ``min_label`` % carry it too. ``center_text``
+    (``Heel tevreden: 83%``); wedges of at least ``min_label`` % carry it inside the ring,
+    smaller ones (above 0) just outside it, so no colour has to be matched. ``center_text``
     goes in the hole (e.g. the mean grade, formatted by the caller). Returns the Axes; raises
     ``ValueError`` when every percentage is missing or zero.
     """
@@ -1122,10 +1125,10 @@ def plot_donut(
     entries = [f"{o}: {fmt.percent(v)}" for o, v in zip(options, values, strict=True)]
     if ax is None:  # 1.9 inches high, or more where long option labels wrap in the legend
         legend_h = _legend_rows(_fit_legend(entries, _DONUT_W - _DONUT_D - 0.15), 1) * _KEY_ROW
-        height = max(1.9, legend_h + 0.3)
+        height = max(_DONUT_D + 0.5, legend_h + 0.3)
         fig = theme.new_figure(height, _DONUT_W)
-        side = 0.94 * 1.9
-        ax = fig.add_axes((0.01, (height - side) / 2 / height, _DONUT_D / _DONUT_W, side / height))
+        side = _DONUT_D + 0.15  # room for the labels of small wedges outside the ring
+        ax = fig.add_axes((0.0, (height - side) / 2 / height, side / _DONUT_W, side / height))
     ring = 0.36
     wedges, _ = ax.pie(
         values,
@@ -1135,19 +1138,22 @@ def plot_donut(
         wedgeprops={"width": ring, "edgecolor": "white", "linewidth": 0.8},
     )
     for wedge, value in zip(wedges, values, strict=True):
-        if value >= min_label:
-            angle = math.radians((wedge.theta1 + wedge.theta2) / 2)
-            r = 1 - ring / 2
-            _text(
-                ax,
-                r * math.cos(angle),
-                r * math.sin(angle),
-                fmt.percent(value),
-                ha="center",
-                va="center",
-                fontsize=theme.VALUE_SIZE,
-                color=theme.text_color_on(wedge.get_facecolor()),
-            )
+        if value <= 0:
+            continue
+        angle = math.radians((wedge.theta1 + wedge.theta2) / 2)
+        inside = value >= min_label
+        r = 1 - ring / 2 if inside else 1.16
+        x, y = r * math.cos(angle), r * math.sin(angle)
+        _text(
+            ax,
+            x,
+            y,
+            fmt.percent(value),
+            ha="center" if inside or abs(x) < 0.3 else ("left" if x > 0 else "right"),
+            va="center" if inside or abs(y) < 0.3 else ("bottom" if y > 0 else "top"),
+            fontsize=theme.VALUE_SIZE,
+            color=theme.text_color_on(wedge.get_facecolor()) if inside else theme.TEXT,
+        )
     if center_text:
         _text(
             ax,
@@ -1161,6 +1167,8 @@ def plot_donut(
             color=theme.PROVIDER,
         )
     ax.set_aspect("equal")
+    ax.set_xlim(-1.32, 1.32)
+    ax.set_ylim(-1.32, 1.32)
     _legend(ax, colors, entries, owns_figure=False, where="right")
     return ax
 
@@ -1338,9 +1346,9 @@ def _describe_choice(data: pd.DataFrame, kind: str) -> str:
     options = _in_order(keys)
     values = _table(keys, _strings(data, "group"), _numbers(data, "percent", kind), options, groups)
     ns = _group_ns(data, groups, kind)
-    who = f" {_TEXT['and']} ".join(
-        _with_n(_in_sentence(g), n) for g, n in zip(groups, ns, strict=True)
-    )
+    named = [_with_n(_in_sentence(g), n) for g, n in zip(groups, ns, strict=True)]
+    # "A (n=33), vorige meting (2024) (n=30) en alle deelnemers (n=1.059)"
+    who = f" {_TEXT['and']} ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
     parts = [f"{_TEXT['bar_chart']}: {_TEXT[kind]}; {who}."]
     for i, o in enumerate(options):
         items = ", ".join(

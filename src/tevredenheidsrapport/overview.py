@@ -52,7 +52,7 @@ COUNTS = "{n} dienstverleners: {parts}."
 ALL_PROVIDERS = "Alle dienstverleners"
 NOTE_SUPPRESSED = (
     f"{labels.SUPPRESSED} Rapportcijfer niet getoond: het berust op te weinig antwoorden, "
-    "zodat geen respondent herkenbaar is (zoals in tabel 1.1 van het rapport)."
+    "zodat geen respondent herkenbaar is (zoals in tabel 2.2 van het rapport)."
 )
 NOTE_NO_ANSWERS = (
     f"{labels.NO_ANSWERS} {labels.NOTE_NO_ANSWERS[0].upper()}{labels.NOTE_NO_ANSWERS[1:]}."
@@ -637,6 +637,7 @@ def to_html(rows: Sequence[Row], period: Mapping, *, title: str = "Tevredenheids
 {theme.css_variables()}{_CSS}</style>
 </head>
 <body>
+<main>
 <h1>{_e(heading)}</h1>
 <p>{_e(intro)} {_e(COUNTS.format(n=len(rows), parts=parts))}</p>
 <table class="sortable">
@@ -652,6 +653,7 @@ def to_html(rows: Sequence[Row], period: Mapping, *, title: str = "Tevredenheids
 </tfoot>
 </table>
 <div class="notes">{"".join(f"<p>{_e(n)}</p>" for n in notes)}</div>
+</main>
 <script>{_JS}</script>
 </body>
 </html>

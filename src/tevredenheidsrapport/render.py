@@ -311,7 +311,47 @@ def _typst_images(node):
             width = "100%"
         call = f"#box(image({typst_string(src)}, width: {width}, alt: {typst_string(_text(alt))}))"
         return {"t": "RawInline", "c": ["typst", call]}
+    if _is_float(node):
+        (attr, children) = node["c"]
+        return {"t": "Div", "c": [attr, _captioned(_typst_images(children))]}
     return {k: _typst_images(v) for k, v in node.items()}
+
+
+#: A figure of the PDF: Typst's figure with our numbered caption above it, tagged as the
+#: figure's caption (PDF/UA); Typst's own number and supplement are off (report.typ).
+_FIGURE_OPEN = "#figure(kind: image, caption: figure.caption(position: top)["
+
+
+def _captioned(children: list) -> list:
+    """The blocks of a figure or table Div with its caption (the ``rcaption`` Div) made the
+    caption of a Typst figure: a table's through Pandoc's table caption, an image's by raw
+    Typst around the caption and the image."""
+    found = [
+        i
+        for i, b in enumerate(children)
+        if isinstance(b, dict) and b.get("t") == "Div" and "rcaption" in b["c"][0][1]
+    ]
+    if not found:
+        return children
+    at = found[0]
+    caption = children[at]["c"][1]
+    rest = children[:at] + children[at + 1 :]
+    for i, b in enumerate(rest):
+        if b.get("t") == "Table":
+            table = dict(b, c=list(b["c"]))
+            table["c"][1] = [None, caption]
+            return rest[:i] + [table] + rest[i + 1 :]
+        if b.get("t") == "Para" and any(x.get("t") == "RawInline" for x in b["c"]):
+            return (
+                rest[:i]
+                + [_raw_typst(_FIGURE_OPEN), *caption, _raw_typst("])["), b, _raw_typst("]")]
+                + rest[i + 1 :]
+            )
+    return children
+
+
+def _raw_typst(text: str) -> dict:
+    return {"t": "RawBlock", "c": ["typst", text]}
 
 
 def write_pdf(ast_json: str, work_dir: Path) -> bytes:

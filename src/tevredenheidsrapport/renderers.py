@@ -57,6 +57,9 @@ MUTED_TYPST = MappingProxyType(
 FLOAT_TYPST = MappingProxyType(
     {"typst:breakable": "false", "typst:above": "1.4em", "typst:below": "1.6em"}
 )
+#: A table's box: kept on one page in the PDF; in the HTML it scrolls on a narrow screen, so
+#: it can take the keyboard focus (WCAG 2.1.1; axe: scrollable-region-focusable).
+TABLE_ATTRS = MappingProxyType({**FLOAT_TYPST, "tabindex": "0"})
 #: The files a report's image may be: the figures the sink draws.
 IMAGE_SUFFIXES = (".svg",)
 
@@ -161,7 +164,7 @@ class PandocMarkdown:
         if b.notes:
             parts.append(self._note(Note(b.notes, muted=True)))
         body = "\n\n".join(parts)
-        return fence(body, "rtable", ident=f"tbl-{ident(b.id)}", attrs=FLOAT_TYPST, depth=4)
+        return fence(body, "rtable", ident=f"tbl-{ident(b.id)}", attrs=TABLE_ATTRS, depth=4)
 
     def _meta(self, b: DocumentMeta) -> str:
         # metadata values are markdown to Pandoc: escaped, so the title stays literal
@@ -322,6 +325,7 @@ class TypstRaw:
             "map-alt": map_alt,
             "grade": b.grade,
             "grade-note": b.grade_note,
+            "grade-caption": b.grade_caption[:1].upper() + b.grade_caption[1:],  # starts a line
             "staff-intro": b.staff_intro,
             "staff": b.staff,
             "donut": donut,
