@@ -429,11 +429,6 @@ def _joined(*frames: pd.DataFrame | None) -> pd.DataFrame:
     return pd.concat(full, ignore_index=True) if full else comparisons.empty()
 
 
-def _one_owner(answers: pd.DataFrame, provider_id: str) -> pd.Series:
-    """Every row of one provider's ``answers`` owned by that provider."""
-    return pd.Series(provider_id, index=answers.index, dtype=object)
-
-
 def answers_of(survey: Survey, persons: pd.DataFrame, codebook_id: str) -> pd.DataFrame:
     """Response rows of the completed questionnaires among ``persons`` for one codebook."""
     frame = survey.dataset.responses.get(codebook_id)

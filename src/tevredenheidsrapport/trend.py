@@ -268,8 +268,3 @@ def _answers_of(survey: Survey, persons: pd.DataFrame, codebook_id: str) -> pd.D
     from .survey import answers_of
 
     return answers_of(survey, persons, codebook_id)
-
-
-def _one_owner(answers: pd.DataFrame, provider_id: str) -> pd.Series:
-    """Every row of one provider's ``answers`` owned by that provider."""
-    return pd.Series(provider_id, index=answers.index, dtype=object)
