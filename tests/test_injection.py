@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from browser import CHROMIUM, dump_dom
 from fixtures.periods import answers, codebook, valid_spec, write_period
 from pypdf import PdfReader
 
@@ -277,34 +278,6 @@ def test_provider_name_inside_item_texts_stays_literal(pages, period):
 
 # --------------------------------------------------------------------------- Chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _dump_dom(path: Path, profile: Path) -> str:
-    """The DOM after load as headless Chromium sees it (scripts, if any, have run)."""
-    proc = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--virtual-time-budget=2000",
-            "--dump-dom",
-            path.resolve().as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")[-2000:]
-    return proc.stdout.decode("utf-8")
-
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 def test_chromium_runs_no_script(reports, tmp_path):
@@ -313,8 +286,8 @@ def test_chromium_runs_no_script(reports, tmp_path):
     control.write_text(
         f"<!doctype html><title>t</title><p>{PAYLOADS['html']}</p>", encoding="utf-8"
     )
-    assert RAN in _dump_dom(control, tmp_path / "profiel-controle")
-    dom = _dump_dom(reports["Y"].outputs["html"], tmp_path / "profiel")
+    assert RAN in dump_dom(control, tmp_path / "profiel-controle")
+    dom = dump_dom(reports["Y"].outputs["html"], tmp_path / "profiel")
     assert RAN not in dom
     assert html.escape("<script>", quote=False) in dom  # the payload is there, as text
 

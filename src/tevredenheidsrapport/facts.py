@@ -149,19 +149,9 @@ class ProviderFacts:
         return own, self.survey.answers(codebook.id)
 
     def recommend_answers(self, group: str) -> tuple[pd.Series, pd.Series, object]:
-        """Answers to the 'recommended?' item of every questionnaire of ``group``, pooled."""
-        own_parts, bench_parts, item = [], [], None
-        for cb in self.codebooks(group):
-            rid = cb.roles.get("recommend")
-            if not rid:
-                continue
-            item = item or cb.item(rid)
-            own, bench = self.answers(cb)
-            own_parts.append(own[rid])
-            bench_parts.append(bench[rid])
-        if not own_parts:
-            return pd.Series(dtype=float), pd.Series(dtype=float), None
-        return pd.concat(own_parts), pd.concat(bench_parts), item
+        """Answers to the 'recommended?' item of every questionnaire of ``group``, pooled
+        (:meth:`.Survey.recommend_answers`)."""
+        return self.survey.recommend_answers(self.provider_id, group)
 
     @cached_property
     def previous_table(self) -> pd.DataFrame | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import comparisons, labels, metrics, privacy
-from .codebook import Codebook, check_previous
+from .codebook import Codebook, Item, check_previous
 from .config import Settings
 from .dataset import Dataset, load_period, previous_period_dir
 from .errors import DataError, UnknownProviderError
@@ -121,6 +121,25 @@ class Survey:
         return out
 
     # ---- the previous measurement --------------------------------------------------------
+    def recommend_books(self, provider_id: str, group: str) -> list[Codebook]:
+        """The provider's codebooks of ``group`` (:meth:`codebooks_of`) that ask the
+        'recommended?' item."""
+        return [b for b in self.codebooks_of(provider_id, group) if b.roles.get("recommend")]
+
+    def recommend_answers(
+        self, provider_id: str, group: str
+    ) -> tuple[pd.Series, pd.Series, Item | None]:
+        """(the provider's, all providers') answers to the 'recommended?' item of every
+        questionnaire of ``group``, pooled, and the item as the first questionnaire asks it
+        (the figure names the options so); None for the item when no questionnaire asks it."""
+        books = self.recommend_books(provider_id, group)
+        if not books:
+            return pd.Series(dtype=float), pd.Series(dtype=float), None
+        persons = self.persons(provider_id)
+        own = [answers_of(self, persons, b.id)[b.roles["recommend"]] for b in books]
+        bench = [self.answers(b.id)[b.roles["recommend"]] for b in books]
+        return pd.concat(own), pd.concat(bench), books[0].item(books[0].roles["recommend"])
+
     def codebooks_of(
         self, provider_id: str, group: str, *, largest_first: bool = False
     ) -> list[Codebook]:

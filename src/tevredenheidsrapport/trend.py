@@ -139,14 +139,11 @@ class Trend:
         before = self.survey.previous
         if before is None or provider_id not in before.dataset.providers.index:
             return None
-        now = {
-            b.id for b in self.survey.codebooks_of(provider_id, group) if b.roles.get("recommend")
-        }
-        then = [b for b in before.codebooks_of(provider_id, group) if b.roles.get("recommend")]
+        now = {b.id for b in self.survey.recommend_books(provider_id, group)}
+        then = before.recommend_books(provider_id, group)
         if not now or not then or any(b.id not in now for b in then):
             return None  # another version: its answers need not mean the same
-        persons = before.persons(provider_id)
-        values = pd.concat([_answers_of(before, persons, b.id)[b.roles["recommend"]] for b in then])
+        values, _, _ = before.recommend_answers(provider_id, group)
         if values.notna().sum() < self.survey.settings.privacy.min_answers:
             return None
         return values
@@ -210,14 +207,7 @@ class Trend:
         then = self.recommend(provider_id, group)
         if then is None:
             return []
-        books = [
-            b for b in self.survey.codebooks_of(provider_id, group) if b.roles.get("recommend")
-        ]
-        persons = self.survey.persons(provider_id)
-        now = pd.concat(
-            [_answers_of(self.survey, persons, b.id)[b.roles["recommend"]] for b in books]
-        )
-        item = books[0].item(books[0].roles["recommend"])  # as the figure names the options
+        now, _, item = self.survey.recommend_answers(provider_id, group)
         n, rest_n = int(now.notna().sum()), int(then.notna().sum())
         return [
             {
