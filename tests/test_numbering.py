@@ -52,14 +52,14 @@ def test_numbers_follow_the_chapters_that_exist(tmp_path):
 
 def test_caption_gets_prefix_and_number(tmp_path):
     ast = render.to_ast(doc(("a", 1, 1)), tmp_path)
-    html = render._pandoc(["-f", "json", "-t", "html5"], json.dumps(ast), tmp_path)
+    html = render.run_pandoc(["-f", "json", "-t", "html5"], json.dumps(ast), tmp_path)
     assert "fig. 1.1" in html and "tabel 1.1" in html
 
 
 def test_prefixes_come_from_the_metadata_only(tmp_path):
     meta = META.replace('figure: "fig."', 'figure: "Figuur"')
     ast = render.to_ast(doc(("a", 1, 0), meta=meta), tmp_path)
-    html = render._pandoc(["-f", "json", "-t", "html5"], json.dumps(ast), tmp_path)
+    html = render.run_pandoc(["-f", "json", "-t", "html5"], json.dumps(ast), tmp_path)
     assert "Figuur 1.1" in html and "fig. 1.1" not in html
     no_prefix = META.split("tevreden-prefix")[0] + "---\n"
     with pytest.raises(RuntimeError, match="tevreden-prefix.figure"):
@@ -68,7 +68,7 @@ def test_prefixes_come_from_the_metadata_only(tmp_path):
 
 def _text(tmp_path, body: str) -> str:
     ast = render.to_ast(META + body, tmp_path)
-    return render._pandoc(["-f", "json", "-t", "plain"], json.dumps(ast), tmp_path)
+    return render.run_pandoc(["-f", "json", "-t", "plain"], json.dumps(ast), tmp_path)
 
 
 def test_content_visible_follows_quartos_when_meta_and_unless_meta(tmp_path):

@@ -112,11 +112,15 @@ def cmd_notebook(args: argparse.Namespace) -> int:
     import nbformat
 
     from .fsutil import atomic_write
+    from .jupyter import to_jupyter
     from .qmd import load_qmd
 
-    nb = load_qmd(args.template)
+    nb = to_jupyter(load_qmd(args.template))
     atomic_write(args.out, nbformat.writes(nb))
-    print(f"notebook geschreven: {args.out} (open het in Jupyter; pas de cel 'parameters' aan)")
+    print(
+        f"notebook geschreven: {args.out} (open het in Jupyter, pas de cel 'parameters' aan en "
+        "voer alle cellen uit; of: papermill " + f"{args.out} uit.ipynb -p provider … -p data …)"
+    )
     return EXIT_OK
 
 
@@ -234,9 +238,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_companion)
 
-    p = sub.add_parser("notebook", help="schrijf report_template.qmd als Jupyter-notebook")
-    p.add_argument("--template", default=str(config.TEMPLATE))
-    p.add_argument("--out", default="report_template.ipynb")
+    p = sub.add_parser(
+        "notebook",
+        help="schrijf report_template.qmd als Jupyter-notebook dat het rapport toont",
+    )
+    p.add_argument(
+        "--template", default=str(config.TEMPLATE), help="de .qmd (standaard: het rapport)"
+    )
+    p.add_argument(
+        "--out", default="report_template.ipynb", help="het notebook dat wordt geschreven"
+    )
     p.set_defaults(func=cmd_notebook)
     return parser
 

@@ -164,7 +164,7 @@ def assemble(nb: nbformat.NotebookNode) -> Document:
     return Document(tuple(parts), Blocks.join(every))
 
 
-def _pandoc(args: Sequence[str], text: str, cwd: Path) -> str:
+def run_pandoc(args: Sequence[str], text: str, cwd: Path) -> str:
     """Run pandoc with ``args`` on ``text``; raises RuntimeError with pandoc's message."""
     proc = subprocess.run(
         [pypandoc.get_pandoc_path(), *args, *theme.pandoc_variables()],
@@ -182,7 +182,7 @@ def _pandoc(args: Sequence[str], text: str, cwd: Path) -> str:
 
 def to_ast(markdown: str, work_dir: Path) -> dict:
     """Parse and number the markdown (the Lua filter Quarto also runs); returns Pandoc's AST."""
-    out = _pandoc(
+    out = run_pandoc(
         ["-f", READER, "-t", "json", "--lua-filter", str(RESOURCES / "numbering.lua")],
         markdown,
         work_dir,
@@ -267,7 +267,7 @@ def write_html(ast_json: str, work_dir: Path, title: str) -> bytes:
         "--resource-path",
         str(work_dir),
     ]
-    return inline_figures(_pandoc(args, ast_json, work_dir)).encode("utf-8")
+    return inline_figures(run_pandoc(args, ast_json, work_dir)).encode("utf-8")
 
 
 def _is_float(block) -> bool:
@@ -359,7 +359,7 @@ def write_pdf(ast_json: str, work_dir: Path) -> bytes:
     matplotlib): tagged, with the title shown, the language set and every figure's alt text."""
     import typst
 
-    source = _pandoc(
+    source = run_pandoc(
         ["-f", "json", "-t", "typst", "--template", str(RESOURCES / "report.typ")],
         json.dumps(_typst_images(json.loads(ast_json))),
         work_dir,

@@ -10,7 +10,6 @@ what the cells returned.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pandas as pd
 
@@ -123,18 +122,20 @@ def open_report(
     provider: str,
     *,
     params: str | os.PathLike[str] | None = None,
-    work_dir: str | os.PathLike[str] = "_work/handmatig",
+    work_dir: str | os.PathLike[str] | None = None,
     settings: Settings | None = None,
     session: Session | None = None,
 ) -> Report:
     """The report of ``provider`` for the period at ``data``.
 
     With a ``session`` (our renderer passes its own) the report uses it; otherwise the
-    period is read, validated and aggregated here, for this report (Jupyter, Quarto).
+    period is read, validated and aggregated here, for this report (Jupyter, Quarto), and
+    its figures go to ``work_dir``: by default ``_work/handmatig/<period>/<provider>``, so
+    that reports opened side by side never share a figure.
     Raises DataError for invalid data and UnknownProviderError for an unknown provider.
     """
     if session is None:
         if settings is None:
             settings = load_settings([params] if params else [])
-        session = interactive_session(data, settings, Path(work_dir))
+        session = interactive_session(data, settings, work_dir or None, str(provider))
     return Report(session, str(provider))

@@ -16,11 +16,15 @@ from pathlib import Path
 
 from .config import Settings
 from .drawing import FigureSink
+from .fsutil import safe_name
 from .renderers import JupyterHtml, PandocMarkdown
 from .survey import Survey, load_survey
 
 #: The name under which our renderer hands the session to the notebook.
 NAMESPACE_KEY = "tevreden_session"
+#: Where a report opened by hand (Jupyter, Quarto) keeps its figures, relative to the
+#: working directory: ``<period>/<provider>`` below it.
+HANDMATIG = Path("_work") / "handmatig"
 
 
 @dataclass(frozen=True)
@@ -45,12 +49,18 @@ def render_session(survey: Survey, work_dir: Path) -> Session:
 
 
 def interactive_session(
-    data: str | os.PathLike[str], settings: Settings, work_dir: str | os.PathLike[str]
+    data: str | os.PathLike[str],
+    settings: Settings,
+    work_dir: str | os.PathLike[str] | None,
+    provider: str = "",
 ) -> Session:
     """For Jupyter and Quarto: figures drawn at once, results shown as HTML (Jupyter) or as
     the Pandoc markdown that ``output: asis`` includes (Quarto, which sets ``QUARTO_FIG_FORMAT``
     in its kernel)."""
     display = PandocMarkdown(base=None) if "QUARTO_FIG_FORMAT" in os.environ else JupyterHtml()
     survey = load_survey(data, settings)
-    work = Path(work_dir)
+    if work_dir is None:  # one folder per period and provider (the renderer's layout)
+        work = HANDMATIG / safe_name(survey.period.id) / safe_name(provider or "rapport")
+    else:
+        work = Path(work_dir)
     return Session(settings, survey, work, FigureSink(root=work), display)
