@@ -416,7 +416,9 @@ def _test_record(key: str, t, direction: str | None, against: str) -> dict:
         "waarde": float(t.value),
         "n_rest": int(t.rest_n),
         "waarde_rest": float(t.rest_value),
-        "statistiek": float(t.statistic),
+        # Fisher's odds ratio is infinite or undefined with an empty cell: JSON has no such
+        # number, so the sidecar says null (the p-value stands)
+        "statistiek": float(t.statistic) if math.isfinite(t.statistic) else None,
         "p": float(t.p),
         "p_bh": float(t.p_adj),
         "richting": direction,
