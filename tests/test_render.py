@@ -437,3 +437,23 @@ def test_the_invitation_text_follows_the_year(shapes, rendered):
     then, now = text(shapes[("2021", "taalwerk-zuid")]), text(rendered["werkpad-noord"])
     assert "in de regel per e-mail of per post." in then and "tot 25 geslaagde" in then
     assert "in de regel per e-mail." in now and "tot 50 geslaagde" in now
+
+
+def test_a_render_leaves_one_set_of_outputs(demo_2025, tmp_path):
+    """A render in one format removes the report's files in other formats from an earlier
+    run (made perhaps with other settings), so HTML and PDF never disagree in one folder."""
+    out, work = tmp_path / "out", tmp_path / "w"
+    args = ["render", "koersmakers", "--data", str(demo_2025), "--out", str(out)]
+    assert main([*args, "--format", "html", "--work", str(work)]) == 0
+    out = out / "2025"  # the period's folder
+    assert (out / "koersmakers.html").is_file()
+    (out / "andere.pdf").write_bytes(b"%PDF van een andere dienstverlener")
+    changed = ["--format", "docx", "--set", "privacy.min_answers=5", "--work", str(work)]
+    assert main([*args, *changed]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "andere.pdf",
+        "koersmakers.docx",
+        "koersmakers.json",
+    ]
+    sidecar = json.loads((out / "koersmakers.json").read_text(encoding="utf-8"))
+    assert sidecar["files"] == {"docx": "koersmakers.docx"}

@@ -168,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
             "--format",
             choices=[*config.FORMATS, "both"],
             default="both",
-            help="uitvoerformaat; both is html en pdf (standaard: both)",
+            help="uitvoerformaat; both is html en pdf (standaard: both). Bestanden van een "
+            "rapport in andere formaten, van een eerdere run, worden verwijderd",
         )
         p.add_argument(
             "--out", default="_output", help="map voor de rapporten (standaard: _output)"

@@ -397,7 +397,9 @@ def render_report(
     """Render the report of ``provider`` for the period at ``data`` into ``out_dir``.
 
     Writes ``<provider>.<format>`` for each of ``formats`` and ``<provider>.json`` (the
-    sidecar): all of them or, when one cannot be written, none. ``survey`` is the period
+    sidecar): all of them or, when one cannot be written, none. Then it removes the report's
+    files of the other formats, left by an earlier render, so that the folder never mixes
+    outputs of different runs. ``survey`` is the period
     already loaded with these settings and ``template`` the parsed template
     (:func:`load_template`; the batch passes both); without them they are read here. ``jobs``
     is the number of cores this one report may use: its figures are drawn and its formats
@@ -472,6 +474,12 @@ def _render_locked(
             json.dumps(sidecar, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         )
         written = atomic_write_all(files)
+        # a format not asked for this time was made by an earlier render, perhaps with
+        # other settings or data: it goes, so that the folder holds one set (the sidecar's
+        # ``files``) and never a PDF beside an HTML that says something else
+        for stale in FORMATS:
+            if stale not in formats:
+                (out_dir / f"{name}.{stale}").unlink(missing_ok=True)
     except RenderError:
         raise
     except OSError as exc:
