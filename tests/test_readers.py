@@ -140,6 +140,50 @@ def test_sav_text_column_with_labels_is_translated_to_codes(tmp_path):
     assert labels == {"tevreden": {1: "Heel tevreden", 2: "Tevreden"}}
 
 
+def test_sav_text_labels_are_matched_regardless_of_case_and_spacing(tmp_path):
+    path = tmp_path / "t.sav"
+    data = pd.DataFrame(
+        {"respondent_id": ["r1", "r2"], "tevreden": ["  heel  TEVREDEN", "tevreden"]}
+    )
+    pyreadstat.write_sav(
+        data, str(path), variable_value_labels={"tevreden": {"1": "Heel tevreden", "2": "Tevreden"}}
+    )
+    assert read_table(path)["tevreden"].tolist() == ["1", "2"]
+
+
+def test_sav_user_missing_values_are_empty_and_lose_their_labels(tmp_path):
+    path = tmp_path / "t.sav"
+    data = pd.DataFrame(
+        {
+            "respondent_id": ["r1", "r2", "r3", "r4"],
+            "contact": [1.0, -99.0, -98.0, 2.0],
+            "cijfer": [8.0, 99.0, 7.0, float("nan")],
+            "toelichting": ["prima", "xx", "", "goed"],
+        }
+    )
+    pyreadstat.write_sav(
+        data,
+        str(path),
+        variable_value_labels={
+            "contact": {1: "Ja", 2: "Nee", -99: "Niet gesteld", -98: "Weigert"},
+            "cijfer": {99: "Weet niet"},
+        },
+        missing_ranges={
+            "contact": [{"lo": -99, "hi": -98}],
+            "cijfer": [99],
+            "toelichting": ["xx"],
+        },
+    )
+    frame, labels = read_table_with_labels(path)
+    assert frame.to_dict("list") == {
+        "respondent_id": ["r1", "r2", "r3", "r4"],
+        "contact": ["1", None, None, "2"],
+        "cijfer": ["8", None, "7", None],
+        "toelichting": ["prima", None, None, "goed"],
+    }
+    assert labels == {"contact": {1: "Ja", 2: "Nee"}}
+
+
 def test_parquet_typed_columns_as_text(tmp_path):
     path = tmp_path / "t.parquet"
     pd.DataFrame(

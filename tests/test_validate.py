@@ -20,9 +20,9 @@ from fixtures.periods import (
 )
 
 from tevredenheidsrapport import checks
-from tevredenheidsrapport.dataset import load_period
+from tevredenheidsrapport.dataset import Notice, load_period
 from tevredenheidsrapport.errors import DataError, Problem
-from tevredenheidsrapport.validate import validate_path
+from tevredenheidsrapport.validate import validate_delivery, validate_path
 
 ARBEID = codebook("arbeid-2024")
 SINGLE = next(i.id for i in ARBEID.items if i.type == "single")
@@ -283,18 +283,29 @@ def test_spss_value_labels_must_match_the_codebook(tmp_path):
     period = write_period(tmp_path, ext=".sav", sav_labels={"arbeid": labels})
     problems = validate_path(tmp_path)
     file = str(period / "responses" / "arbeid.sav")
-    assert (
+    used = sum(row[SCALE] == str(code) for row in valid_spec()["responses"]["arbeid"])
+    assert used  # the first code is the answer of every generated row
+    options = checks.options_text(item)
+    assert problems == [
         Problem(
             file,
-            f"waardelabel voor code {code} wijkt af van codeboek arbeid-2024",
+            f"waardelabel voor code {code} wijkt af van codeboek arbeid-2024 "
+            f"({used} cel met deze code)",
             column=SCALE,
             value=label + " (oud)",
-            expected=label,
-        )
-        in problems
-    )
-    assert any(p.file == file and p.column == SCALE and p.value == "Extra" for p in problems)
-    assert len(problems) == 2
+            expected=f"een label uit het codeboek: {options}; het meest gelijkend is "
+            f"'{label}' (code {code})",
+        ),
+        Problem(
+            file,
+            "waardelabel voor code 77 staat niet in codeboek arbeid-2024",
+            column=SCALE,
+            value="Extra",
+            expected=f"een label uit het codeboek: {options}; of, als code 77 'niet gesteld' "
+            "of 'geen antwoord' betekent: markeer die code in SPSS als ontbrekende waarde "
+            "(Missing Values), dan worden die cellen als leeg gelezen",
+        ),
+    ]
 
 
 def test_spss_labels_differing_only_in_case_and_spaces_are_accepted(tmp_path):
@@ -413,3 +424,79 @@ def test_unquoted_dates_in_period_yaml_are_read(tmp_path):
     path = period / "period.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("'", ""), encoding="utf-8")
     assert load_period(period).period.end.isoformat() == "2025-08-31"
+
+
+@pytest.mark.parametrize(
+    ("written", "province"),
+    [
+        ("Fryslân", "Friesland"),
+        ("fryslan", "Friesland"),
+        ("noord-holland", "Noord-Holland"),
+        (" Noord Holland ", "Noord-Holland"),
+        ("NOORD  BRABANT", "Noord-Brabant"),
+        ("zuid-Holland", "Zuid-Holland"),
+    ],
+)
+def test_provinces_as_people_write_them(tmp_path, written, province):
+    spec = valid_spec()
+    spec["sample"][0]["province"] = written
+    period = write_period(tmp_path, spec)
+    assert validate_path(tmp_path) == []
+    sample = load_period(period).sample.set_index("person_id")
+    assert sample.loc["c1", "province"] == province
+
+
+def test_a_province_that_is_none_stays_as_written_in_the_problem(tmp_path):
+    spec = valid_spec()
+    spec["sample"][0]["province"] = "Noord Hollandia"
+    write_period(tmp_path, spec)
+    [problem] = validate_path(tmp_path)
+    assert (problem.column, problem.value, problem.message) == (
+        "province",
+        "Noord Hollandia",
+        "onbekende provincie",
+    )
+
+
+def test_responses_outside_the_netto_sample_give_a_warning_and_do_not_count(tmp_path):
+    spec = valid_spec()
+    c4 = next(row for row in spec["sample"] if row["person_id"] == "c4")
+    c4["status"] = "dubbel"
+    spec["sample"].append({**c4, "person_id": "c5", "status": "onbestelbaar"})
+    spec["responses"]["arbeid"] += [answers(ARBEID, "c4"), answers(ARBEID, "c5")]
+    period = write_period(tmp_path, spec)
+    result = validate_delivery(tmp_path)
+    assert result.problems == ()
+    assert result.notices == (
+        Notice(
+            str(period / "responses" / "arbeid.csv"),
+            "antwoorden van 2 personen die niet tot de netto steekproef behoren (status "
+            "dubbel: 1, onbestelbaar: 1); die tellen niet mee in de respons en de analyses",
+            column="respondent_id",
+            value="c4, c5",
+        ),
+    )
+    assert "2 personen" in result.notice_lines()[1]
+    persons = load_period(period).persons.set_index("person_id")
+    assert persons.loc[["c4", "c5"], "responded"].all()
+    assert not persons.loc[["c4", "c5"], "netto"].any()
+
+
+def test_one_response_outside_the_netto_sample(tmp_path):
+    spec = valid_spec()
+    next(row for row in spec["sample"] if row["person_id"] == "c4")["status"] = "dubbel"
+    spec["responses"]["arbeid"].append(answers(ARBEID, "c4"))
+    write_period(tmp_path, spec)
+    result = validate_delivery(tmp_path)
+    assert validate_path(tmp_path) == []
+    [notice] = result.notices
+    assert notice.message.startswith(
+        "antwoorden van 1 persoon die niet tot de netto steekproef behoort (status dubbel: 1)"
+    )
+    assert result.notice_lines() == ["1 waarschuwing:", f"  - {notice}"]
+
+
+def test_a_delivery_without_notices(tmp_path):
+    write_period(tmp_path)
+    result = validate_delivery(tmp_path)
+    assert result.ok and result.notices == () and result.notice_lines() == []

@@ -26,7 +26,7 @@ from . import labels
 from .errors import Problem
 from .fsutil import safe_name
 from .md import hidden_characters, visible
-from .readers import ValueLabels, to_numbers
+from .readers import to_numbers
 
 if TYPE_CHECKING:
     from .codebook import Codebook, Item
@@ -421,39 +421,6 @@ def check_responses(
     return problems
 
 
-def check_value_labels(labels_: ValueLabels, codebook: Codebook, file: str) -> list[Problem]:
-    """Compare the value labels of an SPSS file with the answer labels in the codebook."""
-    problems: list[Problem] = []
-    for item in codebook.items:
-        # Grades are numbers, multi columns 0/1 and open items text: no labels to compare.
-        if not item.kind.labelled:
-            continue
-        for column in item.columns():
-            for code, label in sorted(labels_.get(column, {}).items()):
-                want = item.options.get(code)
-                if want is None:
-                    problems.append(
-                        Problem(
-                            file,
-                            f"waardelabel voor code {code} staat niet in codeboek {codebook.id}",
-                            column=column,
-                            value=label,
-                            expected=options_text(item),
-                        )
-                    )
-                elif _norm(label) != _norm(want):
-                    problems.append(
-                        Problem(
-                            file,
-                            f"waardelabel voor code {code} wijkt af van codeboek {codebook.id}",
-                            column=column,
-                            value=label,
-                            expected=want,
-                        )
-                    )
-    return problems
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -608,8 +575,3 @@ def _all(frame: pd.DataFrame, value: bool) -> pd.Series:
 def options_text(item: Item) -> str:
     """The answer codes of ``item`` with their labels, for an 'expected' text of a problem."""
     return ", ".join(f"{code} ({label})" for code, label in item.options.items())
-
-
-def _norm(label: str) -> str:
-    """Compare labels regardless of case and runs of whitespace."""
-    return re.sub(r"\s+", " ", str(label)).strip().casefold()

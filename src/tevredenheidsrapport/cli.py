@@ -30,11 +30,15 @@ def _settings(args: argparse.Namespace) -> config.Settings:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import validate_path
+    from .validate import validate_delivery
 
-    problems = validate_path(args.data)
+    result = validate_delivery(args.data)
+    for line in result.notice_lines():  # warnings: the data loads, but the user should know
+        print(line, file=sys.stderr)
+    problems = result.problems
     if problems:
-        print(f"{len(problems)} probleem/problemen gevonden in {args.data}:", file=sys.stderr)
+        what = "1 probleem" if len(problems) == 1 else f"{len(problems)} problemen"
+        print(f"{what} gevonden in {args.data} (één per melding):", file=sys.stderr)
         for p in problems:
             print(f"  - {p}", file=sys.stderr)
         return EXIT_INVALID

@@ -4,11 +4,18 @@
 runs the checks of :mod:`checks` (and of each item type, :mod:`items`) on every file and raises :class:`DataError` listing every
 problem of every file when anything is wrong. Only a delivery without problems becomes a
 :class:`Dataset`; nothing downstream ever sees partial data.
+
+Before the checks, answers are brought to the codebook's codes (an SPSS file's codes through
+their value labels, label text where allowed) and provinces to their names in
+:data:`labels.PROVINCIES`. What is worth knowing but no problem (codes renumbered, responses
+outside the netto sample) becomes a :class:`Notice`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import difflib
 import os
 import re
 import stat
@@ -22,10 +29,16 @@ import pandas as pd
 import yaml
 
 from . import checks, fmt, labels, yamlsafe
-from .codebook import Codebook, LineLoader, line_of, load_codebook
+from .codebook import Codebook, Item, LineLoader, line_of, load_codebook
 from .errors import CodebookError, DataError, Problem
 from .items import MultiItem
-from .readers import ValueLabels, read_table_with_labels, to_numbers
+from .readers import (
+    ValueLabels,
+    map_unique,
+    parse_number,
+    read_table_with_labels,
+    to_numbers,
+)
 
 PERIOD_FILE = "period.yaml"
 #: Fields every ``period.yaml`` must have.
@@ -41,6 +54,16 @@ PERIOD_FIELDS = (
 )
 _PERIOD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _CODEBOOK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+@dataclass(frozen=True)
+class Notice(Problem):
+    """Something about a delivery the researcher should know that does not stop it from
+    loading: answer codes renumbered through the file's value labels, responses of persons
+    outside the netto sample (they do not count), label text in a file that may not hold it.
+
+    ``tevreden validate`` shows these as warnings beside the problems; a loaded period keeps
+    its own in :attr:`Dataset.notices`."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +122,8 @@ class Dataset:
     sample: pd.DataFrame
     responses: Mapping[str, pd.DataFrame]
     persons: pd.DataFrame
+    #: What validation noted about the delivery without refusing it (see :class:`Notice`).
+    notices: tuple[Notice, ...] = ()
 
     def provider_name(self, provider_id: str) -> str:
         """The name of a provider as it appears in its report; KeyError when unknown."""
@@ -119,10 +144,12 @@ def find_periods(path: str | Path) -> list[Path]:
     return sorted(p for p in path.iterdir() if p.is_dir() and os.path.lexists(p / PERIOD_FILE))
 
 
-def load_all(path: str | Path) -> dict[str, Dataset]:
+def load_all(path: str | Path, notices: list[Notice] | None = None) -> dict[str, Dataset]:
     """Load every period under ``path`` (see :func:`find_periods`), keyed by period id.
 
-    Raises :class:`DataError` with the problems of all periods together.
+    Raises :class:`DataError` with the problems of all periods together. ``notices``, when
+    given, receives the notices of every period (see :func:`load_period`), also when a
+    period has problems.
     """
     dirs = find_periods(path)
     if not dirs:
@@ -139,7 +166,7 @@ def load_all(path: str | Path) -> dict[str, Dataset]:
     problems: list[Problem] = []
     for directory in dirs:
         try:
-            data = load_period(directory)
+            data = load_period(directory, notices)
         except DataError as exc:
             problems.extend(exc.problems)
             continue
@@ -159,11 +186,13 @@ def load_all(path: str | Path) -> dict[str, Dataset]:
     return datasets
 
 
-def load_period(path: str | Path) -> Dataset:
+def load_period(path: str | Path, notices: list[Notice] | None = None) -> Dataset:
     """Read and check one period directory and return its :class:`Dataset`.
 
     Raises :class:`DataError` listing every problem in every file of the period (codebook
-    problems included) when anything does not meet the data contract.
+    problems included) when anything does not meet the data contract. What is worth knowing
+    but no problem (:class:`Notice`) is in :attr:`Dataset.notices`, and is added to
+    ``notices`` when that is given: then also when the period has problems.
 
     The frames of the result:
 
@@ -181,6 +210,19 @@ def load_period(path: str | Path) -> Dataset:
     directory = Path(path)
     refused = _special_files(directory)
     problems: list[Problem] = []
+    noted: list[Notice] = []
+    try:
+        return _load_period(directory, refused, problems, noted)
+    finally:
+        if notices is not None:
+            notices.extend(noted)
+
+
+def _load_period(
+    directory: Path, refused: list[Problem], problems: list[Problem], notices: list[Notice]
+) -> Dataset:
+    """:func:`load_period` of ``directory``, whose special files are ``refused``; problems
+    and notices are added to the two lists."""
     meta = _read_meta(directory, problems)
     if meta is None:
         raise DataError(_with_refused(refused, problems))
@@ -201,6 +243,7 @@ def load_period(path: str | Path) -> Dataset:
     sample = _read(meta["sample"], problems) if "sample" in meta else None
     sample_q: pd.Series | None = None
     if sample is not None:
+        sample = _with_provinces(sample)
         dates = (meta["start"], meta["end"]) if "start" in meta and "end" in meta else None
         problems += checks.check_sample(
             sample.frame, sample.file, provider_ids, by_questionnaire, period=dates
@@ -211,7 +254,11 @@ def load_period(path: str | Path) -> Dataset:
                 pairs["questionnaire"].to_numpy(), index=pairs["person_id"].to_numpy(), dtype=object
             )
 
-    responses = _read_responses(sources or {}, books, sample_q, problems)
+    responses = _read_responses(
+        sources or {}, books, sample_q, problems, notices, meta.get("answer_labels", frozenset())
+    )
+    if sample is not None:
+        notices += _outside_netto(responses, books, sources or {}, sample.frame)
 
     if problems or refused:
         raise DataError(_with_refused(refused, problems))
@@ -245,6 +292,7 @@ def load_period(path: str | Path) -> Dataset:
         sample=sample_frame,
         responses=MappingProxyType(response_frames),
         persons=persons,
+        notices=tuple(notices),
     )
 
 
@@ -284,8 +332,13 @@ def _read_responses(
     books: Mapping[str, Codebook],
     sample_q: pd.Series | None,
     problems: list[Problem],
+    notices: list[Notice],
+    answer_labels: frozenset[str],
 ) -> dict[str, _Table]:
-    """Read and check every response file; questionnaire -> table (failed ones left out)."""
+    """Read and check every response file; questionnaire -> table (failed ones left out).
+
+    Answers go to the codebook's codes first (:func:`_answer_codes`); ``answer_labels`` names
+    the questionnaires whose files may hold labels instead of codes (``labels: true``)."""
     responses: dict[str, _Table] = {}
     for name, (cb_id, resp_path) in sources.items():
         if not os.path.lexists(resp_path):
@@ -306,10 +359,327 @@ def _read_responses(
         table = _read(resp_path, problems, _number_columns(codebook))
         if table is None or codebook is None:
             continue
+        table, found, noted = _answer_codes(table, codebook, name, name in answer_labels)
+        problems += found
+        notices += noted
         problems += checks.check_responses(table.frame, table.file, codebook, name, sample_q)
-        problems += checks.check_value_labels(table.labels, codebook, table.file)
         responses[name] = table
     return responses
+
+
+# --------------------------------------------------------------------------- answer labels
+
+
+def _answer_codes(
+    table: _Table, codebook: Codebook, questionnaire: str, with_labels: bool
+) -> tuple[_Table, list[Problem], list[Notice]]:
+    """The response table with every answer of a labelled item (a choice, a scale, a matrix)
+    as a code of ``codebook``, the problems found on the way, and the notices.
+
+    A code of an SPSS file means what the file's value label says: labels are matched with
+    the codebook's by text (:func:`labels.label_key`: case and spacing ignored), and a column
+    the file numbers differently is renumbered, with a notice saying how. A cell holding a
+    label instead of a code becomes the code of that label: in an SPSS file always, in any
+    other file only when ``with_labels`` (``labels: true`` in period.yaml); without it a
+    notice says that labels were found. A label the codebook does not have is a problem that
+    names the nearest codebook label; the cells it concerns are left empty, so the item
+    checks do not report them again.
+    """
+    spss = Path(table.file).suffix.lower() == ".sav"
+    columns = [
+        (item, column)
+        for item in codebook.items
+        if item.kind.labelled
+        for column in item.columns()
+        if column in table.frame.columns
+    ]
+    if not columns:
+        return table, [], []
+    _, text = to_numbers(table.frame[[column for _, column in columns]])
+    frame = table.frame
+    problems: list[Problem] = []
+    notices: list[Notice] = []
+    unasked: list[tuple[str, str, int]] = []  # (column, example, cells): labels not allowed
+    for item, column in columns:
+        file_labels = table.labels.get(column, {})
+        if not file_labels and not text[column].any():
+            continue
+        mapping, unknown, found, note = _file_codes(
+            item, codebook.id, file_labels, frame[column], table.file, column
+        )
+        problems += found
+        notices += [note] if note else []
+        values, found, hits = _column_codes(
+            item, frame[column], mapping, unknown, with_labels or spss, table.file, column
+        )
+        if values is not None:
+            frame = table.frame.copy() if frame is table.frame else frame
+            frame[column] = values
+        problems += found
+        if hits:
+            unasked.append((column, *hits))
+    if unasked:
+        notices.append(_labels_not_enabled(table.file, questionnaire, unasked))
+    if frame is table.frame:
+        return table, problems, notices
+    return dataclasses.replace(table, frame=frame), problems, notices
+
+
+def _file_codes(
+    item: Item,
+    codebook_id: str,
+    file_labels: Mapping[int, str],
+    values: pd.Series,
+    file: str,
+    column: str,
+) -> tuple[dict[int, int], set[int], list[Problem], Notice | None]:
+    """How the codes of an SPSS column become the codebook's: file code -> codebook code
+    (by label), the file codes whose label the codebook does not have (each a problem), and
+    a notice when any code changes."""
+    by_label = _by_label(item.options)
+    counts = _code_counts(values)
+    mapping: dict[int, int] = {}
+    unknown: set[int] = set()
+    problems: list[Problem] = []
+    for code, label in sorted(file_labels.items()):
+        target = by_label.get(labels.label_key(label))
+        if target is not None:
+            mapping[code] = target
+            continue
+        unknown.add(code)
+        problems.append(_unknown_value_label(item, codebook_id, code, label, counts, file, column))
+    moved = [(code, target) for code, target in mapping.items() if code != target]
+    note = None
+    if moved:
+        pairs = ", ".join(f"{code} ({file_labels[code]}) wordt {target}" for code, target in moved)
+        note = Notice(
+            file,
+            f"antwoordcodes omgenummerd naar codeboek {codebook_id} volgens de waardelabels "
+            f"van het bestand: {pairs}",
+            column=column,
+        )
+    return mapping, unknown, problems, note
+
+
+def _unknown_value_label(
+    item: Item,
+    codebook_id: str,
+    code: int,
+    label: str,
+    counts: Mapping[int, int],
+    file: str,
+    column: str,
+) -> Problem:
+    """The problem for a value label of an SPSS file that no codebook label matches."""
+    if code in item.options:
+        message = f"waardelabel voor code {code} wijkt af van codeboek {codebook_id}"
+    else:
+        message = f"waardelabel voor code {code} staat niet in codeboek {codebook_id}"
+    used = counts.get(code, 0)
+    if used:
+        message += f" ({used} {'cel' if used == 1 else 'cellen'} met deze code)"
+    options = checks.options_text(item)
+    nearest = _nearest(label, item.options)
+    if nearest is not None:
+        return Problem(
+            file,
+            message,
+            column=column,
+            value=label,
+            expected=f"een label uit het codeboek: {options}; het meest gelijkend is "
+            f"'{nearest[1]}' (code {nearest[0]})",
+        )
+    return Problem(
+        file,
+        message,
+        column=column,
+        value=label,
+        expected=f"een label uit het codeboek: {options}; of, als code {code} 'niet gesteld' "
+        "of 'geen antwoord' betekent: markeer die code in SPSS als ontbrekende waarde "
+        "(Missing Values), dan worden die cellen als leeg gelezen",
+    )
+
+
+def _column_codes(
+    item: Item,
+    values: pd.Series,
+    mapping: Mapping[int, int],
+    unknown: set[int],
+    labels_allowed: bool,
+    file: str,
+    column: str,
+) -> tuple[pd.Series | None, list[Problem], tuple[str, int] | None]:
+    """One column as codebook codes: file codes through ``mapping``, label text to its code
+    (when ``labels_allowed``). Returns the column (None when nothing changes), the problems (a code without label in a
+    renumbered column, text that is no label) and, when labels are not allowed, an example
+    and the number of cells that hold a codebook label."""
+    by_label = _by_label(item.options)
+    renumbered = any(code != target for code, target in mapping.items())
+    counts = values.value_counts()
+    new: dict[object, str | None] = {}
+    unlabelled: list[object] = []
+    not_a_label: dict[object, str] = {}  # cell -> what was expected instead
+    label_cells, example = 0, None
+    for cell in counts.index:
+        try:
+            number = parse_number(cell)
+        except ValueError:
+            number = None
+        if number is not None:
+            code = int(number) if number.is_integer() else None
+            if code in unknown:
+                new[cell] = None  # reported once, with its value label
+            elif code in mapping:
+                if str(mapping[code]) != cell:
+                    new[cell] = str(mapping[code])
+            elif code is not None and renumbered:
+                unlabelled.append(cell)
+                new[cell] = None
+            continue
+        target = by_label.get(labels.label_key(cell))
+        if labels_allowed and target is not None:
+            new[cell] = str(target)
+        elif labels_allowed:
+            not_a_label[cell] = _expected_label(item, str(cell))
+            new[cell] = None
+        elif target is not None:
+            label_cells += int(counts[cell])
+            example = example if example is not None else str(cell)
+    problems = checks.flag(
+        file,
+        values.isin(unlabelled),
+        values,
+        column,
+        "code zonder waardelabel in een kolom die volgens de waardelabels is omgenummerd",
+        "een waardelabel in het bestand voor elke code in deze kolom",
+    )
+    problems += checks.flag(
+        file,
+        values.isin(list(not_a_label)),
+        values,
+        column,
+        "antwoord is geen code en geen label uit het codeboek",
+        values.map(not_a_label),
+    )
+    changed = map_unique(values, lambda v: new.get(v, v)) if new else None
+    return changed, problems, ((example, label_cells) if example is not None else None)
+
+
+def _labels_not_enabled(file: str, questionnaire: str, found: list[tuple[str, str, int]]) -> Notice:
+    """The notice for label text where the period does not allow it: the first column and
+    example, and the number of cells in the file."""
+    column, example, _ = found[0]
+    cells = sum(n for _, _, n in found)
+    return Notice(
+        file,
+        f"{cells} {'antwoord staat' if cells == 1 else 'antwoorden staan'} als label uit het "
+        f"codeboek in plaats van als code; staan de antwoorden zo in de export, zet dan "
+        f"'labels: true' bij vragenlijst '{questionnaire}' in period.yaml",
+        column=column,
+        value=example,
+    )
+
+
+def _by_label(options: Mapping[int, str]) -> dict[str, int]:
+    """Codebook code by label key; a label given twice keeps its first code."""
+    out: dict[str, int] = {}
+    for code, label in options.items():
+        out.setdefault(labels.label_key(label), code)
+    return out
+
+
+def _code_counts(values: pd.Series) -> dict[int, int]:
+    """How many cells of a column hold each whole-number code."""
+    numbers, _ = to_numbers(values)
+    whole = numbers[numbers.notna() & (numbers == numbers.round())]
+    return {int(code): int(n) for code, n in whole.value_counts().items()}
+
+
+def _nearest(label: str, options: Mapping[int, str]) -> tuple[int, str] | None:
+    """The codebook option whose label is most like ``label`` (difflib), or None."""
+    keys: dict[str, tuple[int, str]] = {}
+    for code, text in options.items():
+        keys.setdefault(labels.label_key(text), (code, text))
+    close = difflib.get_close_matches(labels.label_key(label), list(keys), n=1, cutoff=0.6)
+    return keys[close[0]] if close else None
+
+
+def _expected_label(item: Item, cell: str) -> str:
+    """What a cell that is no code and no label should have been."""
+    options = checks.options_text(item)
+    nearest = _nearest(cell, item.options)
+    if nearest is None:
+        return f"een code of label uit het codeboek: {options}"
+    return (
+        f"een code of label uit het codeboek: {options}; het meest gelijkend is "
+        f"'{nearest[1]}' (code {nearest[0]})"
+    )
+
+
+# --------------------------------------------------------------------------- sample
+
+
+def _with_provinces(table: _Table) -> _Table:
+    """The sample with each province as :data:`labels.PROVINCIES` names it (``Fryslân``,
+    ``noord holland``: see :func:`labels.province`); a name that is no province stays as
+    delivered, so that the check reports it as it was written."""
+    if "province" not in table.frame.columns:
+        return table
+    frame = table.frame.copy()
+    frame["province"] = map_unique(
+        frame["province"], lambda v: labels.province(v) or v if isinstance(v, str) else v
+    )
+    return dataclasses.replace(table, frame=frame)
+
+
+#: Respondent ids a notice names before it says "...".
+NOTICE_IDS = 10
+
+
+def _outside_netto(
+    responses: Mapping[str, _Table],
+    books: Mapping[str, Codebook],
+    sources: Mapping[str, tuple[str, Path]],
+    sample: pd.DataFrame,
+) -> list[Notice]:
+    """One notice per response file with answers of persons whose status is not ``netto``
+    (``dubbel``, ``onbestelbaar``, ...): those answers are read but do not count, which
+    would otherwise go unnoticed."""
+    if not {"person_id", "status"} <= set(sample.columns):
+        return []
+    people = sample.dropna(subset=["person_id"]).drop_duplicates("person_id")
+    status = pd.Series(people["status"].to_numpy(), index=people["person_id"].to_numpy())
+    notices: list[Notice] = []
+    for name, table in responses.items():
+        codebook = books.get(sources[name][0]) if name in sources else None
+        if codebook is None or codebook.respondent_id not in table.frame.columns:
+            continue
+        ids = table.frame[codebook.respondent_id].dropna()
+        theirs = ids.map(status)
+        outside = theirs.notna() & theirs.ne(labels.STATUS_NETTO) & theirs.isin(labels.STATUSES)
+        if not outside.any():
+            continue
+        n = int(outside.sum())
+        counts = theirs[outside].value_counts()
+        by_status = ", ".join(
+            f"{state}: {int(counts[state])}" for state in labels.STATUSES if state in counts
+        )
+        shown = ids[outside].astype(str).tolist()
+        listed = ", ".join(shown[:NOTICE_IDS]) + (", ..." if n > NOTICE_IDS else "")
+        if n == 1:
+            who = "1 persoon die niet tot de netto steekproef behoort"
+        else:
+            who = f"{n} personen die niet tot de netto steekproef behoren"
+        notices.append(
+            Notice(
+                table.file,
+                f"antwoorden van {who} (status {by_status}); die tellen niet mee in de "
+                "respons en de analyses",
+                column=codebook.respondent_id,
+                value=listed,
+            )
+        )
+    return notices
 
 
 def _read_meta(directory: Path, problems: list[Problem]) -> dict | None:
@@ -335,6 +705,7 @@ def _read_meta(directory: Path, problems: list[Problem]) -> dict | None:
     meta["questionnaires"] = _read_questionnaires(
         raw.get("questionnaires"), directory, where, problems, line_of(raw, "questionnaires")
     )
+    meta["answer_labels"] = _meta_answer_labels(raw.get("questionnaires"), where, problems)
     meta["raw"] = raw
     return meta
 
@@ -406,6 +777,33 @@ def _meta_invitation(raw: Mapping, meta: dict, problems: list[Problem]) -> None:
         return
     order = tuple(c for c in INVITATION_CHANNELS if c in channels)
     meta["invitation"] = Invitation(order, int(cap))
+
+
+def _meta_answer_labels(raw: object, where: str, problems: list[Problem]) -> frozenset[str]:
+    """The questionnaires whose answers may be delivered as codebook labels: ``labels: true``
+    beside ``codebook`` and ``responses`` (optional; an SPSS file may always hold labels)."""
+    if not isinstance(raw, Mapping):
+        return frozenset()
+    names = set()
+    for name, spec in raw.items():
+        if not isinstance(spec, Mapping) or spec.get("labels") is None:
+            continue
+        if spec["labels"] is False:
+            continue
+        if spec["labels"] is True:
+            names.add(str(name))
+            continue
+        problems.append(
+            Problem(
+                where,
+                "ongeldige waarde voor labels",
+                row=line_of(spec, "labels"),
+                column=f"questionnaires.{name}.labels",
+                value=spec["labels"],
+                expected="true (antwoorden mogen als label uit het codeboek staan) of false",
+            )
+        )
+    return frozenset(names)
 
 
 def previous_period_dir(period: Period) -> Path | None:

@@ -45,7 +45,8 @@ class DataError(TevredenError):
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
-        head = f"{len(self.problems)} probleem/problemen in de aangeleverde data"
+        n = len(self.problems)
+        head = ("1 probleem" if n == 1 else f"{n} problemen") + " in de aangeleverde data"
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
 
 

@@ -6,6 +6,8 @@ codebook lives here: names of the 13 services, sample statuses, provinces, table
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -63,6 +65,38 @@ PROVINCIES: tuple[str, ...] = (
     "Noord-Brabant",
     "Limburg",
 )
+#: Other names of a province that people write, besides case and spacing variants (which
+#: :func:`province` accepts for every name): the official Frisian name of Friesland, also
+#: typed without its circumflex.
+PROVINCE_ALIASES: Mapping[str, str] = MappingProxyType(
+    {"Fryslân": "Friesland", "Fryslan": "Friesland"}
+)
+# Case, spaces and hyphens do not tell two provinces apart ("noord holland", "Noord-Holland").
+_PROVINCE_NOISE = re.compile(r"[\s\-\u2010-\u2015]+")
+
+
+def _province_key(name: str) -> str:
+    """A province name without case, spaces and hyphens, as provinces are looked up."""
+    return _PROVINCE_NOISE.sub("", unicodedata.normalize("NFC", name)).casefold()
+
+
+_PROVINCE_KEYS: Mapping[str, str] = MappingProxyType(
+    {_province_key(name): name for name in PROVINCIES}
+    | {_province_key(alias): name for alias, name in PROVINCE_ALIASES.items()}
+)
+
+
+def province(name: object) -> str | None:
+    """The name of a province as :data:`PROVINCIES` has it, for a name as people write it.
+
+    Case, spaces and hyphens are ignored (``noord-holland``, `` Noord Holland `` give
+    ``Noord-Holland``) and :data:`PROVINCE_ALIASES` are known (``Fryslân`` gives
+    ``Friesland``). None when ``name`` is no province.
+    """
+    if not isinstance(name, str):
+        return None
+    return _PROVINCE_KEYS.get(_province_key(name))
+
 
 #: Table 1.1
 #: The first column names its rows (a header cell is never empty: screen readers announce it).
@@ -237,6 +271,18 @@ FIGURE_BENCHMARK_WITHHELD = (
     "andere organisaties of antwoorden in overblijven."
 )
 FIGURE_NO_ANSWERS = "Deze figuur ontbreekt: niemand heeft deze vraag beantwoord."
+#: Why a question has no figure when it belongs only to services this provider's clients
+#: did not use (listed in the sidecar, not in the report).
+FIGURE_OTHER_SERVICES = (
+    "Deze figuur ontbreekt: de vraag hoort bij diensten die deze cliënten niet afnamen."
+)
+#: Why a follow-up question has no figure when no answer to an earlier question led to it
+#: (listed in the sidecar, not in the report).
+FIGURE_NOT_ASKED = (
+    "Deze figuur ontbreekt: geen enkel antwoord op een eerdere vraag leidde naar deze vervolgvraag."
+)
+#: The one line of a section in which nobody answered any question.
+SECTION_NO_ANSWERS = "Niemand heeft de vragen van dit onderdeel beantwoord."
 #: Where the 95 % interval of a grade lies against its norm, for a manager: {what} is
 #: "het cijfer voor Totaal" or a service, {interval} "7,2–8,0", {norm} "6,5".
 NORM_INTERVAL_TEXT = MappingProxyType(
@@ -308,6 +354,12 @@ NEUTRAL_OPTIONS = frozenset(
 def is_no_opinion(label: str) -> bool:
     """Whether an answer label means "no opinion" (case and surrounding spaces ignored)."""
     return str(label).strip().casefold() in NEUTRAL_OPTIONS
+
+
+def label_key(label: object) -> str:
+    """An answer label as it is compared: case, surrounding spaces and runs of whitespace
+    ignored (``" heel  Tevreden"`` and ``"Heel tevreden"`` are one label)."""
+    return " ".join(unicodedata.normalize("NFC", str(label)).split()).casefold()
 
 
 # ---- sentences and phrases the report's package code fills in --------------------------

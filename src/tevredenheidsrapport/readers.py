@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, Problem
+from .labels import label_key
 from .yamlsafe import RefusedFile, open_regular, thousands
 
 #: Extensions we can read, and the name of the format in messages.
@@ -140,7 +141,9 @@ def read_table_with_labels(
     """Like :func:`read_table`, plus the value labels stored in the file (SPSS only, else empty).
 
     In an SPSS file the cells hold codes; a text column whose cells are labels is translated
-    back to codes through the file's own labels, so both exports give the same table.
+    back to codes through the file's own labels (case and spacing ignored), so both exports
+    give the same table. Values the file declares missing are empty cells and have no label
+    here. What a code means for a codebook (by its label) is up to :mod:`dataset`.
     """
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
@@ -229,7 +232,7 @@ def to_numbers(values: _Frame) -> tuple[_Frame, _Frame]:
     Returns ``(numbers, invalid)`` of the same shape, where ``invalid`` marks cells holding
     text that is not a number, so a caller can report exactly those rows.
     """
-    parsed = _map_unique(values, _number_or_invalid)
+    parsed = map_unique(values, _number_or_invalid)
     numbers = parsed.where(parsed.ne(_INVALID), np.nan).astype("float64")
     return numbers, parsed.eq(_INVALID)
 
@@ -519,18 +522,30 @@ def _read_xlsx(file: str, fh: BinaryIO, size: int) -> pd.DataFrame:
 
 
 def _read_sav(path: Path) -> tuple[pd.DataFrame, ValueLabels]:
-    """Read an SPSS file as codes, with its value labels keyed by integer code."""
+    """Read an SPSS file as codes, with its value labels keyed by integer code.
+
+    A value the file declares missing (SPSS 'Missing Values', ``-99 "Niet gesteld"``) is an
+    empty cell, and its label is left out of the value labels: it is no answer. A text
+    variable holding labels instead of codes is translated back to codes through the file's
+    own labels (case and spacing ignored), so both exports give the same table.
+    """
     import pyreadstat
 
-    data, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, row_limit=MAX_ROWS + 1)
+    data, meta = pyreadstat.read_sav(
+        str(path), apply_value_formats=False, user_missing=True, row_limit=MAX_ROWS + 1
+    )
     if len(data) > MAX_ROWS:
         raise DataError([_too_many_rows(str(path))])
+    missing = _user_missing(meta)
+    for column, declared in missing.items():
+        if column in data.columns:
+            data[column] = data[column].where(~_declared_missing(data[column], declared))
     labels: ValueLabels = {}
     for column, mapping in (meta.variable_value_labels or {}).items():
         codes: dict[int, str] = {}
         for code, label in mapping.items():
             number = _as_int(code)
-            if number is not None:
+            if number is not None and not _is_declared(code, missing.get(str(column), ())):
                 codes[number] = str(label).strip()
         if codes:
             labels[str(column)] = codes
@@ -538,11 +553,65 @@ def _read_sav(path: Path) -> tuple[pd.DataFrame, ValueLabels]:
     for column, codes in labels.items():
         if column in frame.columns and not pd.api.types.is_numeric_dtype(data[column]):
             # A text variable holding label text instead of codes: translate back to codes.
-            back = {label: str(code) for code, label in codes.items()}
-            frame[column] = frame[column].map(
-                lambda v, b=back: b.get(v.strip(), v) if isinstance(v, str) else v
+            back: dict[str, str] = {}
+            for code, label in codes.items():
+                back.setdefault(label_key(label), str(code))
+            frame[column] = map_unique(
+                frame[column],
+                lambda v, b=back: b.get(label_key(v), v) if isinstance(v, str) else v,
             )
     return frame, labels
+
+
+#: The values an SPSS file declares missing for one variable: (low, high) ranges, a single
+#: value as a range of one.
+_Declared = tuple[tuple[object, object], ...]
+
+
+def _user_missing(meta: object) -> dict[str, _Declared]:
+    """The user-missing values of every variable that declares any (``missing_ranges``,
+    and ``missing_user_values`` for the formats that have those)."""
+    out: dict[str, list[tuple[object, object]]] = {}
+    for column, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
+        for declared in ranges or ():
+            if isinstance(declared, Mapping) and "lo" in declared and "hi" in declared:
+                out.setdefault(str(column), []).append((declared["lo"], declared["hi"]))
+    for column, values in (getattr(meta, "missing_user_values", None) or {}).items():
+        for value in values or ():
+            out.setdefault(str(column), []).append((value, value))
+    return {column: tuple(ranges) for column, ranges in out.items()}
+
+
+def _is_declared(value: object, declared: _Declared) -> bool:
+    """Whether one value (a code of a value label) falls in the declared missing values."""
+    for low, high in declared:
+        if isinstance(value, str) or isinstance(low, str):
+            if str(value).strip() in (str(low).strip(), str(high).strip()):
+                return True
+            continue
+        try:
+            if float(low) <= float(value) <= float(high):
+                return True
+        except (TypeError, ValueError):
+            continue
+    return False
+
+
+def _declared_missing(values: pd.Series, declared: _Declared) -> pd.Series:
+    """Which cells of one typed SPSS column hold a value declared missing."""
+    hit = pd.Series(False, index=values.index)
+    if pd.api.types.is_numeric_dtype(values):
+        numbers = values.astype("float64")
+        for low, high in declared:
+            try:
+                hit |= (numbers >= float(low)) & (numbers <= float(high))
+            except (TypeError, ValueError):
+                continue
+        return hit
+    texts = values.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
+    for low, high in declared:
+        hit |= texts.isin([str(low).strip(), str(high).strip()])
+    return hit
 
 
 def _read_parquet(file: str, fh: BinaryIO, numbers: Mapping[str, bool]) -> pd.DataFrame:
@@ -931,7 +1000,7 @@ def _unmojibake(text: str) -> str | None:
 
 def _strip(values: pd.Series) -> pd.Series:
     """Strip whitespace and turn empty strings into None."""
-    return _map_unique(values, _stripped)
+    return map_unique(values, _stripped)
 
 
 def _stripped(value: object) -> str | None:
@@ -948,7 +1017,7 @@ def _number_or_invalid(value: object) -> float | str | None:
         return _INVALID
 
 
-def _map_unique(values: _Frame, fn: Callable[[object], object]) -> _Frame:
+def map_unique(values: _Frame, fn: Callable[[object], object]) -> _Frame:
     """Apply ``fn`` to every cell, calling it once per distinct value; empty cells give None.
 
     Survey exports repeat the same few codes in thousands of cells, so this costs a
@@ -993,6 +1062,7 @@ def _reason(exc: BaseException) -> str:
 __all__ = [
     "FORMATS",
     "ValueLabels",
+    "map_unique",
     "parse_number",
     "read_table",
     "read_table_with_labels",
