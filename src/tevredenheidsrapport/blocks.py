@@ -115,7 +115,11 @@ class Figure(Block):
 
 @dataclass(frozen=True)
 class Suppressed(Block):
-    """A figure or table withheld (too few answers, or none), with the reason shown."""
+    """A figure or table withheld (too few answers, or none), with its reason.
+
+    ``shown`` is False where the report says nothing about it (a question for services the
+    provider's clients did not use, or a chapter nobody answered): the sidecar still lists
+    it with its reason, so that no figure is left out without a trace."""
 
     kind: ClassVar[str] = "suppressed"
     of: str  # figure | table
@@ -123,6 +127,7 @@ class Suppressed(Block):
     title: str
     reason: str
     item: str | None = None
+    shown: bool = True
 
 
 @dataclass(frozen=True)
@@ -363,5 +368,6 @@ def entries(blocks: Iterable[Block]) -> list[dict]:
         else:
             e = {"kind": b.of, "id": b.id, "title": b.title, "item": b.item}
             e["suppressed"] = b.reason
+            e["shown"] = b.shown
         out.append({k: v for k, v in e.items() if v is not None})
     return out

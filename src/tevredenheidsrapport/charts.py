@@ -9,6 +9,7 @@ threshold. How an item is counted and drawn is its item type's business
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from functools import partial
 from types import MappingProxyType
 
@@ -182,8 +183,9 @@ def recommend(ctx: BuildContext, group: str = labels.GROUP_CLIENT) -> Blocks:
     d_own = metrics.choice_distribution(own, dict(item.options))
     d_bench = metrics.choice_distribution(bench, dict(item.options))
     n = int(d_own["n"].iloc[0])
-    if n == 0:
-        return ctx.blocks([])
+    if n == 0:  # for clients, the promotor sentence above the figure says so already
+        shown = group != labels.GROUP_CLIENT
+        return ctx.blocks([_unanswered(ident, title, labels.FIGURE_NO_ANSWERS, item, shown=shown)])
     if n < ctx.min_answers:
         return ctx.blocks([ctx.suppress("figure", ident, title, n, item.id)])
     frame = pair(ctx, d_own, d_bench)[["option", "group", "percent", "n"]]
@@ -265,9 +267,9 @@ def item_figure(
 ) -> Blocks:
     """The figure of one questionnaire item against all providers, or why it is missing.
 
-    Empty when nobody of this provider was asked the item (routing, services); a
-    :class:`~.blocks.Suppressed` block when fewer than ``min_answers`` answered. The item
-    type names the figure kind (:data:`FIGURE_KINDS`) and counts the answers."""
+    A :class:`~.blocks.Suppressed` block when fewer than ``min_answers`` answered, and when
+    nobody did (:func:`_no_answers`). The item type names the figure kind
+    (:data:`FIGURE_KINDS`) and counts the answers."""
     kind = item.kind
     figure_kind = kind.figure_kind(item) if item.figure else None
     if figure_kind is None:
@@ -281,9 +283,38 @@ def item_figure(
     build = FIGURE_KINDS[figure_kind]
     d_prev, not_comparable = _previous_distribution(ctx, codebook, item)
     built = build(ctx, item, ident, ctx.plain(item.text), d_own, d_bench, d_prev=d_prev)
+    if not len(built):  # every figure kind builds nothing when nobody answered
+        return ctx.blocks([_no_answers(ctx, codebook, item, ident, own)])
     if not_comparable is not None and len(built):
         built = ctx.blocks([built, not_comparable])
     return ctx.blocks([built, open_answers(ctx, item, own)])
+
+
+def _unanswered(ident: str, title: str, reason: str, item: Item, *, shown: bool = True):
+    return Suppressed("figure", ident, title, reason, item.id, shown=shown)
+
+
+def _no_answers(ctx: BuildContext, codebook: Codebook, item: Item, ident: str, own) -> Suppressed:
+    """Why an item nobody of this provider answered has no figure.
+
+    The report says so in one line where the question was put to someone; a question put to
+    nobody (it belongs to services these clients did not use, or no answer led to this
+    follow-up) is listed in the sidecar only. A follow-up of a routing question whose own
+    figure is withheld has the ordinary "fewer than k" line whatever happened: "nobody",
+    or its absence, would say how those few answered the routing question."""
+    title = ctx.plain(item.text)
+    if item.when is not None:
+        parent = codebook.item(item.when.item)
+        if parent.background or int(parent.kind.answered(parent, own).sum()) < ctx.min_answers:
+            return _unanswered(
+                ident, title, labels.FIGURE_SUPPRESSED.format(k=ctx.min_answers), item
+            )
+    persons = ctx.facts.persons
+    dienst = persons.set_index(persons["person_id"].astype(str))["dienst"].reindex(own.index)
+    if item.kind.asked(item, codebook, own, dienst.to_numpy()).any():
+        return _unanswered(ident, title, labels.FIGURE_NO_ANSWERS, item)
+    reason = labels.FIGURE_NOT_ASKED if item.when is not None else labels.FIGURE_OTHER_SERVICES
+    return _unanswered(ident, title, reason, item, shown=False)
 
 
 def _previous_distribution(ctx: BuildContext, codebook: Codebook, item: Item):
@@ -471,10 +502,26 @@ def open_answers(ctx: BuildContext, item: Item, own: pd.DataFrame) -> OpenAnswer
     return OpenAnswers(labels.OPEN_ANSWERS_INTRO, tuple(texts))
 
 
-def _section(ctx: BuildContext, section: Section, blocks: list[Blocks]) -> Blocks:
+def _unanswered_only(blocks: Blocks) -> bool:
+    return all(
+        isinstance(b, Suppressed) and (b.reason == labels.FIGURE_NO_ANSWERS or not b.shown)
+        for b in blocks
+    )
+
+
+def _section(ctx: BuildContext, section: Section, blocks: list[Blocks], answered: bool) -> Blocks:
+    """A section: heading, intro and its items' blocks. Where nobody answered any of its
+    questions, one line says so instead of a line per question; where nobody of this
+    questionnaire answered at all (the report says so already), it is left out, its items
+    listed in the sidecar only."""
     blocks = [b for b in blocks if len(b)]
     if not blocks:
         return ctx.blocks([])
+    if all(_unanswered_only(b) for b in blocks):
+        hidden = [replace(s, shown=False) for b in blocks for s in b]
+        if not answered or all(not s.shown for b in blocks for s in b):
+            return ctx.blocks(hidden)
+        blocks = [ctx.blocks([Paragraph(labels.SECTION_NO_ANSWERS), *hidden])]
     head = [Heading(2, ctx.plain(section.title))]
     head += [Paragraph(ctx.plain(t)) for t in section.intros(ctx.facts.all_diensten())]
     return ctx.blocks([*head, *blocks])
@@ -499,7 +546,8 @@ def client_sections(ctx: BuildContext) -> Blocks:
                 continue
             if section.diensten and not set(section.diensten) & diensten:
                 continue
-            out.append(_section(ctx, section, _section_items(ctx, cb, section.id, own, bench)))
+            items = _section_items(ctx, cb, section.id, own, bench)
+            out.append(_section(ctx, section, items, answered=not own.empty))
     return ctx.blocks(out)
 
 
@@ -527,7 +575,7 @@ def opdrachtgever_sections(ctx: BuildContext) -> Blocks:
                 blocks = first + _section_items(ctx, cb, section.id, own, bench, skip)
             else:
                 blocks = _section_items(ctx, cb, section.id, own, bench)
-            out.append(_section(ctx, section, blocks))
+            out.append(_section(ctx, section, blocks, answered=not own.empty))
     return ctx.blocks(out)
 
 

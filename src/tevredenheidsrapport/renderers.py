@@ -157,6 +157,8 @@ class PandocMarkdown:
         return fence(body, "rfigure", ident=f"fig-{ident(b.id)}", attrs=attrs, depth=4)
 
     def _suppressed(self, b: Suppressed) -> str:
+        if not b.shown:
+            return ""
         return fence(f"**{escape(fmt.sentence(b.title))}** {escape(b.reason)}", "rsuppressed")
 
     def _table(self, b: Table) -> str:
@@ -379,6 +381,8 @@ class JupyterHtml:
                 f"{_img(b.image, b.alt)}<p><small>{e(b.source)}</small></p></figure>"
             )
         if isinstance(b, Suppressed):
+            if not b.shown:
+                return ""
             return f"<p><strong>{e(fmt.sentence(b.title))}</strong> {e(b.reason)}</p>"
         if isinstance(b, Table):
             return self._table(b)
