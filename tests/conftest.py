@@ -1,8 +1,11 @@
-"""Shared fixtures: settings and hand-built person frames."""
+"""Shared fixtures: settings, hand-built person frames, the demo batch, and a check after
+every test that each sidecar written under the temporary folders fits the schema."""
 
 from __future__ import annotations
 
 import json
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,3 +125,90 @@ def published(demo_batch):
         return Published(provider, outputs, json.loads(outputs["json"].read_text("utf-8")))
 
     return get
+
+
+# ---- every sidecar a test writes fits the schema -------------------------------------------
+class SidecarWatch:
+    """Finds the sidecars written under a folder since the last look, and validates them.
+
+    A folder's listing is read again only when its modification time changed (a sidecar is
+    written by renaming a temporary file, which changes it), so a look after every test
+    costs a stat per folder. A JSON file that is not a sidecar (no ``table11``), or not
+    JSON at all (a test that breaks one on purpose), is skipped."""
+
+    #: A listing younger than this may miss a file written in the same clock tick: such a
+    #: folder is read again next time.
+    SETTLE_NS = 200_000_000
+    MAX_BYTES = 20_000_000
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._folders: dict[str, tuple[int, list[str]]] = {}  # folder -> (mtime, subfolders)
+        self._checked: dict[str, tuple[int, int]] = {}  # file -> (mtime, size) validated
+
+    def problems(self) -> list[str]:
+        """One message per sidecar written since the last call that does not fit."""
+        from tevredenheidsrapport import sidecar
+
+        out = []
+        for path in self._new_json_files():
+            try:
+                data = json.loads(Path(path).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if not sidecar.is_sidecar(data):
+                continue
+            try:
+                sidecar.validate(data, what=f"De sidecar {path}")
+            except sidecar.SidecarError as error:
+                out.append(str(error))
+        return out
+
+    def _new_json_files(self) -> list[str]:
+        found = []
+        stack = [str(self.root)]
+        while stack:
+            folder = stack.pop()
+            try:
+                mtime = os.stat(folder).st_mtime_ns
+            except OSError:
+                self._folders.pop(folder, None)
+                continue
+            known = self._folders.get(folder)
+            if known is not None and known[0] == mtime:
+                stack.extend(known[1])
+                continue
+            subfolders = []
+            try:
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        if entry.is_dir(follow_symlinks=False):
+                            subfolders.append(entry.path)
+                        elif entry.name.endswith(".json") and entry.is_file(follow_symlinks=False):
+                            stat = entry.stat()
+                            version = (stat.st_mtime_ns, stat.st_size)
+                            if self._checked.get(entry.path) != version:
+                                self._checked[entry.path] = version
+                                if stat.st_size <= self.MAX_BYTES:
+                                    found.append(entry.path)
+            except OSError:
+                continue
+            settled = time.time_ns() - mtime > self.SETTLE_NS
+            self._folders[folder] = (mtime if settled else -1, subfolders)
+            stack.extend(subfolders)
+        return found
+
+
+@pytest.fixture(scope="session")
+def sidecar_watch(tmp_path_factory) -> SidecarWatch:
+    return SidecarWatch(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(autouse=True)
+def _sidecars_fit_the_schema(sidecar_watch):
+    """After every test: each sidecar it (or a fixture it set up) wrote under the session's
+    temporary folders fits ``resources/sidecar.schema.json``."""
+    yield
+    found = sidecar_watch.problems()
+    if found:
+        pytest.fail("\n\n".join(found), pytrace=False)

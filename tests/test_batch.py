@@ -304,7 +304,7 @@ def test_a_crashing_report_and_a_killed_worker_fail_alone(data, ids, tmp_path, m
         assert hashing.stamp_path(period, pid).exists() != failed
     rows = {
         r["provider_id"]: r
-        for r in csv.DictReader((period / overview.CSV_FILE).open(encoding="utf-8"))
+        for r in csv.DictReader((period / overview.DATA_CSV_FILE).open(encoding="utf-8"))
     }
     assert rows[broken]["status"] == overview.MISLUKT and "kapotte data" in rows[broken]["fout"]
     assert rows[ids[0]]["status"] == overview.GEREED
@@ -355,7 +355,7 @@ def test_overview_lists_every_provider_and_matches_sidecars(first, ids):
     page = (first.period / "index.html").read_text(encoding="utf-8")
     rows = {
         r["provider_id"]: r
-        for r in csv.DictReader((first.period / overview.CSV_FILE).open(encoding="utf-8"))
+        for r in csv.DictReader((first.period / overview.DATA_CSV_FILE).open(encoding="utf-8"))
     }
     assert list(rows) == ids  # every provider, in file order
     for pid in ids:

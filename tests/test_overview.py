@@ -1,4 +1,6 @@
-"""The overview of a period (index.html, CSV, Excel), built from hand-made sidecars."""
+"""The overview of a period (index.html, two CSVs, Excel), built from hand-made sidecars.
+
+The sidecars are complete (they fit the schema, as every sidecar a test writes must)."""
 
 from __future__ import annotations
 
@@ -12,21 +14,26 @@ from html.parser import HTMLParser
 import pytest
 from openpyxl import load_workbook
 
-from tevredenheidsrapport import labels, overview
+from tevredenheidsrapport import fmt, labels, overview, sidecar
 
 
-def _row(kind, netto, ingevuld, grade, reason=None, publicatie=True):
+def _row(kind, netto, ingevuld, grade, reason=None, publicatie=True, dienst=None):
     return {
         "kind": kind,
-        "dienst": None,
+        "dienst": dienst,
         "label": kind,
         "netto": netto,
         "ingevuld": ingevuld,
         "respons": round(100 * ingevuld / netto, 1) if netto else None,
         "rapportcijfer": grade,
         "rapportcijfer_weggelaten": reason,
+        "interval": None,
         "publicatie": publicatie,
     }
+
+
+def _previous(grade=None, respons=None, change=None):
+    return {"vorige_rapportcijfer": grade, "vorige_respons": respons, "verschil": change}
 
 
 #: id -> (name, table 1.1 rows, norm status)
@@ -34,10 +41,11 @@ SIDECARS = {
     "alfa-werk": (
         "Alfa Werk",
         [
-            _row("dienst", 40, 12, 7.6),
+            _row("dienst", 40, 12, 7.6, dienst=5) | _previous(),
             _row("totaal", 89, 28, 7.8)
-            | {"interval": [7.4, 8.2], "vorige_rapportcijfer": 8.1, "verschil": -0.3},
-            _row("opdrachtgevers", 6, 1, None, "minder dan 3 antwoorden"),
+            | {"interval": [7.4, 8.2]}
+            | _previous(grade=8.1, respons=30.0, change=-0.3),
+            _row("opdrachtgevers", 6, 1, None, "minder dan 3 antwoorden") | _previous(),
         ],
         "behaald",
     ),
@@ -56,17 +64,47 @@ FAILED = {"delta": "rapport voor 'delta' mislukt bij stap 'cel 3': ValueError: k
 PROVIDERS = [(pid, name) for pid, (name, _, _) in SIDECARS.items()] + [("delta", "Delta")]
 
 
+def _sidecar(pid, name, rows, norm, *, marge=None, files=("html", "pdf"), previous=False):
+    """A complete sidecar (as render.build_sidecar writes one) with these table 2.2 rows."""
+    return sidecar.validate(
+        {
+            "provider": {"id": pid, "name": name},
+            "period": {
+                "id": "2025",
+                "start": "2024-09-01",
+                "end": "2025-08-31",
+                "label": "1 september 2024 tot en met 31 augustus 2025",
+                "vorige": {"id": "2024", "start": "2023-09-01", "end": "2024-08-31"}
+                if previous
+                else None,
+            },
+            "table11": rows,
+            "norm": {
+                "status": norm,
+                "met": None if norm == "geen oordeel" else norm.startswith("behaald"),
+                "marge": marge,
+            },
+            "sections": [{"number": "1", "title": "Inleiding", "level": 1}],
+            "figures": [],
+            "tables": [{"kind": "table", "id": "tabel11", "title": "Resultaten", "number": "2.2"}],
+            "cover": [],
+            "suppressed": [],
+            "files": {f: f"{pid}.{f}" for f in files},
+        }
+    )
+
+
 def _write_sidecars(folder):
     for pid, (name, rows, norm) in SIDECARS.items():
-        sidecar = {
-            "provider": {"id": pid, "name": name},
-            "period": {"id": "2025", "label": "1 september 2024 tot en met 31 augustus 2025"},
-            "table11": rows,
-            "norm": {"status": norm, "met": norm.startswith("behaald")}
-            | ({"marge": 1.3} if pid == "alfa-werk" else {}),
-            "files": {"html": f"{pid}.html", "pdf": f"{pid}.pdf"},
-        }
-        (folder / f"{pid}.json").write_text(json.dumps(sidecar), encoding="utf-8")
+        data = _sidecar(
+            pid,
+            name,
+            rows,
+            norm,
+            marge=1.3 if pid == "alfa-werk" else None,
+            previous=pid == "alfa-werk",
+        )
+        (folder / f"{pid}.json").write_text(json.dumps(data), encoding="utf-8")
         (folder / f"{pid}.html").write_text("<html></html>", encoding="utf-8")
         if pid != "gamma":  # gamma's PDF is missing: no link to it
             (folder / f"{pid}.pdf").write_bytes(b"%PDF")
@@ -121,11 +159,19 @@ def _html_rows(path):
     }
 
 
-def test_writes_three_files_atomically(written):
+def test_writes_every_file_atomically(written):
     folder, paths = written
-    assert {p.name for p in paths.values()} == {"index.html", "overzicht.csv", "overzicht.xlsx"}
+    assert {p.name for p in paths.values()} == {
+        "index.html",
+        "overzicht.csv",
+        "overzicht-data.csv",
+        "overzicht.xlsx",
+    }
     assert not list(folder.glob("*.part")) and not list(folder.glob(".*.part"))
     assert overview.overview_exists(folder)
+    # an overview of before the data CSV is incomplete: the next batch writes it again
+    (folder / overview.DATA_CSV_FILE).unlink()
+    assert not overview.overview_exists(folder)
 
 
 def test_html_lists_every_provider_with_links(written):
@@ -199,8 +245,22 @@ def test_footer_sums_netto_and_ingevuld(written):
     assert ">117<" in footer and ">30<" in footer  # 89 + 16 + 12 and 28 + 2 + 0
 
 
+def _data_csv(paths):
+    return {
+        r["provider_id"]: r
+        for r in csv.DictReader(io.StringIO(paths["data_csv"].read_text(encoding="utf-8")))
+    }
+
+
+def test_data_csv_is_for_code_comma_decimal_point_no_bom(written):
+    raw = written[1]["data_csv"].read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    header = raw.decode("utf-8").splitlines()[0]
+    assert header.split(",") == [c.key for c in overview.COLUMNS]
+
+
 def test_csv_matches_sidecars(written):
-    text = written[1]["csv"].read_text(encoding="utf-8")
+    text = written[1]["data_csv"].read_text(encoding="utf-8")
     rows = {r["provider_id"]: r for r in csv.DictReader(io.StringIO(text))}
     assert list(rows) == [pid for pid, _ in PROVIDERS]
     assert (
@@ -216,8 +276,7 @@ def test_csv_matches_sidecars(written):
 
 
 def test_interval_margin_and_trend_of_totaal_as_the_sidecar_has_them(written):
-    text = written[1]["csv"].read_text(encoding="utf-8")
-    rows = {r["provider_id"]: r for r in csv.DictReader(io.StringIO(text))}
+    rows = _data_csv(written[1])
     alfa = rows["alfa-werk"]
     assert (alfa["clienten_interval_laag"], alfa["clienten_interval_hoog"]) == ("7.4", "8.2")
     assert (alfa["clienten_vorige"], alfa["clienten_verschil"], alfa["norm_marge"]) == (
@@ -233,25 +292,231 @@ def test_interval_margin_and_trend_of_totaal_as_the_sidecar_has_them(written):
     assert html["clienten_interval_laag"]["text"] == "7,4"
 
 
-def test_excel_is_readable_with_numbers_and_links(written):
-    ws = load_workbook(written[1]["xlsx"]).active
-    header = [c.value for c in ws[1]]
-    assert header[0] == "Dienstverlener" and len(header) == len(overview.COLUMNS)
-    rows = {r[1].value: r for r in ws.iter_rows(min_row=2)}
-    assert set(rows) == {pid for pid, _ in PROVIDERS}
+# --------------------------------------------------------------------------- Dutch Excel CSV
+
+
+def _excel_csv(paths):
+    """The CSV for Excel as a Dutch Excel reads it: header and rows by provider code."""
+    raw = paths["excel_csv"].read_bytes()
+    text = raw.decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    header, body = table[0], table[1:]
+    code = header.index(next(c.header for c in overview.COLUMNS if c.key == "provider_id"))
+    return header, {
+        r[code]: dict(zip([c.key for c in overview.COLUMNS], r, strict=True)) for r in body
+    }
+
+
+def test_excel_csv_bytes_are_what_a_dutch_excel_opens_in_columns(written):
+    raw = written[1]["excel_csv"].read_bytes()
+    assert written[1]["excel_csv"].name == "overzicht.csv"
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: ë stays ë
+    text = raw[3:].decode("utf-8")
+    lines = text.split("\r\n")
+    assert lines[-1] == "" and "\n" not in "".join(lines[:-1])  # CRLF, no stray line breaks
+    assert lines[0] == ";".join(c.header for c in overview.COLUMNS)
+    assert "Cliënten netto steekproef" in lines[0] and "," not in lines[0]
+    # every row has every column when split on semicolons (no field has one)
+    assert {len(line.split(";")) for line in lines[:-1]} == {len(overview.COLUMNS)}
+    assert "Bèta & Coaching".encode() in raw
+
+
+@pytest.mark.parametrize(
+    ("pid", "key", "text"),
+    [
+        ("alfa-werk", "clienten_netto", "89"),
+        ("alfa-werk", "clienten_respons", "31,5"),
+        ("alfa-werk", "clienten_rapportcijfer", "7,8"),
+        ("alfa-werk", "clienten_interval_laag", "7,4"),
+        ("alfa-werk", "clienten_verschil", "-0,3"),  # ASCII minus: Excel reads a number
+        ("alfa-werk", "norm_marge", "1,3"),
+        ("alfa-werk", "clienten_publicatie", "ja"),
+        ("alfa-werk", "opdrachtgevers_respons", "16,7"),
+        ("beta-coaching", "clienten_respons", "12,5"),
+        ("delta", "clienten_netto", ""),
+    ],
+)
+def test_excel_csv_numbers_have_a_decimal_comma(written, pid, key, text):
+    _, rows = _excel_csv(written[1])
+    assert rows[pid][key] == text
+
+
+def _numbers_in(folder):
+    """How many numbers the overview of ``folder`` holds (the totals row left out)."""
+    rows, _ = overview.collect(folder, PROVIDERS, failures=FAILED)
+    return sum(r.value(c) is not None for r in rows for c in overview.COLUMNS if c.numeric)
+
+
+def test_excel_csv_numbers_are_the_sidecars_in_dutch(written):
+    """Every number of the CSV for Excel is the data CSV's, with a comma for the point."""
+    _, dutch = _excel_csv(written[1])
+    data = _data_csv(written[1])
+    numeric = [c.key for c in overview.COLUMNS if c.numeric]
+    compared = 0
+    for pid, row in data.items():
+        for key in numeric:
+            assert dutch[pid][key] == row[key].replace(".", ","), (pid, key)
+            assert "." not in dutch[pid][key]
+            compared += bool(row[key])
+    assert compared == _numbers_in(written[0])
+
+
+@pytest.mark.parametrize(
+    ("pid", "prefix", "reason"),
+    [
+        ("alfa-werk", "opdrachtgevers", "minder dan 3 antwoorden"),
+        ("beta-coaching", "clienten", "minder dan 3 antwoorden"),
+        ("gamma", "clienten", labels.RECORD_NO_ANSWERS),
+    ],
+)
+def test_a_hidden_grade_is_empty_in_both_csvs_with_its_reason_beside_it(
+    written, pid, prefix, reason
+):
+    header, dutch = _excel_csv(written[1])
+    data = _data_csv(written[1])
+    keys = [c.key for c in overview.COLUMNS]
+    grade = keys.index(f"{prefix}_rapportcijfer")
+    assert keys[grade + 1] == f"{prefix}_rapportcijfer_weggelaten"  # right beside it
+    for rows in (dutch, data):
+        assert rows[pid][f"{prefix}_rapportcijfer"] == ""
+        assert rows[pid][f"{prefix}_rapportcijfer_weggelaten"] == reason
+        assert rows[pid][f"{prefix}_interval_laag" if prefix == "clienten" else "naam"] != "*"
+    assert header[grade + 1].endswith("cijfer niet getoond")
+
+
+def test_excel_csv_writes_formula_like_text_with_a_quote_in_front(formulas):
+    _, rows = _excel_csv(formulas)
+    for i, name in enumerate(FORMULAS):
+        assert rows[f"p{i}"]["naam"] == "'" + name.replace("\r", "\n")
+        assert rows[f"p{i}"]["clienten_rapportcijfer"] == "7,6"  # a number, no quote
+    assert rows["p0"]["fout"].startswith("'=")
+
+
+# --------------------------------------------------------------------------- Excel
+
+
+def _sheet(path):
+    """The sheet, the provider rows by code, the totals row, and column positions."""
+    ws = load_workbook(path).active
     col = {c.key: i for i, c in enumerate(overview.COLUMNS)}
+    body = list(ws.iter_rows(min_row=2))
+    providers = {r[col["provider_id"]].value: r for r in body[:-1]}
+    return ws, providers, body[-1], col
+
+
+def test_excel_is_readable_with_numbers_and_links(written):
+    ws, rows, _, col = _sheet(written[1]["xlsx"])
+    header = [c.value for c in ws[1]]
+    assert header == [c.header for c in overview.COLUMNS] and header[0] == "Dienstverlener"
+    assert list(rows) == [pid for pid, _ in PROVIDERS]
     alfa = rows["alfa-werk"]
     assert alfa[col["clienten_netto"]].value == 89
     assert alfa[col["clienten_rapportcijfer"]].value == pytest.approx(7.8)
     assert alfa[col["html"]].hyperlink.target == "alfa-werk.html"
-    assert rows["beta-coaching"][col["clienten_rapportcijfer"]].value == labels.SUPPRESSED
-    assert rows["gamma"][col["clienten_rapportcijfer"]].value == labels.NO_ANSWERS
+
+
+def test_excel_numeric_columns_hold_numbers_with_a_number_format(written):
+    _, rows, _, col = _sheet(written[1]["xlsx"])
+    numbers = 0
+    for row in rows.values():
+        for column in overview.COLUMNS:
+            cell = row[col[column.key]]
+            if column.numeric:
+                assert cell.data_type == "n", (column.key, cell.value)  # never "*" or "–"
+                assert cell.value is None or isinstance(cell.value, int | float)
+                assert cell.number_format == overview.XLSX_NUMBER_FORMATS[column.kind]
+                numbers += cell.value is not None
+    assert numbers == _numbers_in(written[0])
+    assert rows["alfa-werk"][col["clienten_verschil"]].value == pytest.approx(-0.3)
+    assert rows["alfa-werk"][col["clienten_respons"]].number_format == "0.0"
+
+
+@pytest.mark.parametrize(
+    ("pid", "prefix", "reason"),
+    [
+        ("alfa-werk", "opdrachtgevers", "minder dan 3 antwoorden"),
+        ("beta-coaching", "clienten", "minder dan 3 antwoorden"),
+        ("gamma", "clienten", labels.RECORD_NO_ANSWERS),
+    ],
+)
+def test_excel_hidden_grade_is_an_empty_number_with_its_reason_beside_it(
+    written, pid, prefix, reason
+):
+    _, rows, _, col = _sheet(written[1]["xlsx"])
+    grade = rows[pid][col[f"{prefix}_rapportcijfer"]]
+    assert grade.value is None and grade.data_type == "n" and grade.number_format == "0.0"
+    beside = rows[pid][col[f"{prefix}_rapportcijfer"] + 1]
+    assert beside.value == reason and beside.data_type == "s"
+    assert rows[pid][col[f"{prefix}_netto"]].value is not None  # the row itself is there
+
+
+def test_excel_totals_row_is_the_html_footer(written):
+    ws, rows, total, col = _sheet(written[1]["xlsx"])
+    assert total[col["naam"]].value == overview.ALL_PROVIDERS and total[col["naam"]].font.b
+    groups = {
+        p: [getattr(r, p) for r in overview.collect(written[0], PROVIDERS)[0]]
+        for p in ("clienten", "opdrachtgevers")
+    }
+    for prefix, parts in groups.items():
+        netto = sum(g.netto or 0 for g in parts)
+        done = sum(g.ingevuld or 0 for g in parts)
+        assert total[col[f"{prefix}_netto"]].value == netto
+        assert total[col[f"{prefix}_ingevuld"]].value == done
+        assert total[col[f"{prefix}_respons"]].value == pytest.approx(
+            fmt.round_half_up(100 * done / netto, 1)
+        )
+        assert total[col[f"{prefix}_respons"]].data_type == "n"
+    assert (total[col["clienten_netto"]].value, total[col["clienten_ingevuld"]].value) == (117, 30)
+    # the HTML's footer has the same totals, in Dutch
+    page = written[1]["html"].read_text(encoding="utf-8")
+    footer = page[page.index("<tfoot>") : page.index("</tfoot>")]
+    for key in ("clienten_netto", "clienten_ingevuld", "opdrachtgevers_netto"):
+        assert f">{total[col[key]].value}<" in footer
+    for key in ("clienten_respons", "opdrachtgevers_respons"):
+        assert f">{fmt.number(total[col[key]].value, 1)}<" in footer
+    # sorting or filtering the providers leaves the totals row below them
+    assert (
+        ws.auto_filter.ref == f"A1:{ws.cell(1, len(overview.COLUMNS)).column_letter}{len(rows) + 1}"
+    )
+    assert total[0].row == len(rows) + 2
 
 
 def test_excel_reads_with_pandas(written):
     pd = pytest.importorskip("pandas")
     frame = pd.read_excel(written[1]["xlsx"])
-    assert len(frame) == len(PROVIDERS)
+    assert len(frame) == len(PROVIDERS) + 1  # and the totals row
+    assert frame.iloc[-1]["Dienstverlener"] == overview.ALL_PROVIDERS
+    grade = next(c.header for c in overview.COLUMNS if c.key == "clienten_rapportcijfer")
+    assert pd.api.types.is_float_dtype(frame[grade])  # real numbers, the hidden ones NaN
+    assert frame[grade].isna().sum() >= 2
+
+
+def _table_body(page):
+    """The rows and the footer of the overview table (the CSS holds numbers of its own)."""
+    return page[page.index("<tbody>") : page.index("</tfoot>")]
+
+
+def test_a_grade_with_a_reason_stays_hidden_everywhere(tmp_path):
+    """A sidecar that somehow holds a withheld grade's value (the schema forbids it) still
+    shows only the reason: the value, its interval and its change go into no file."""
+    leaky = _row("totaal", 50, 2, 6.4, "minder dan 3 antwoorden") | {"interval": [5.3, 7.5]}
+    group = overview._group([leaky | _previous(grade=7.1, change=-0.7)], "totaal")
+    assert group.rapportcijfer is None and group.interval is None and group.verschil is None
+    assert group.reason == "minder dan 3 antwoorden" and group.grade_text == labels.SUPPRESSED
+    rows = [overview.Row("lek", "Lek BV", overview.GEREED, clienten=group)]
+    texts = {
+        "html": _table_body(overview.to_html(rows, {"id": "2025", "label": ""})),
+        "data": overview.to_data_csv(rows),
+        "excel": overview.to_excel_csv(rows).decode("utf-8-sig"),
+    }
+    path = tmp_path / "lek.xlsx"
+    path.write_bytes(overview.to_xlsx(rows))
+    ws = load_workbook(path).active
+    texts["xlsx"] = "\n".join(str(c.value) for r in ws.iter_rows() for c in r)
+    for name, text in texts.items():
+        for secret in ("6.4", "6,4", "5.3", "5,3", "7.5", "7,5", "-0.7", "0,7"):
+            assert secret not in text, (name, secret)
+        assert "minder dan 3 antwoorden" in text, name
 
 
 def test_without_provider_list_every_sidecar_is_listed(tmp_path):
@@ -291,14 +556,8 @@ def formulas(tmp_path):
     providers = []
     for i, name in enumerate(FORMULAS):
         pid = f"p{i}"
-        sidecar = {
-            "provider": {"id": pid, "name": name},
-            "period": {"id": "2025", "label": ""},
-            "table11": [_row("totaal", 40, 12, 7.6)],
-            "norm": {"status": "behaald", "met": True},
-            "files": {"html": f"{pid}.html"},
-        }
-        (tmp_path / f"{pid}.json").write_text(json.dumps(sidecar), encoding="utf-8")
+        data = _sidecar(pid, name, [_row("totaal", 40, 12, 7.6)], "behaald", files=("html",))
+        (tmp_path / f"{pid}.json").write_text(json.dumps(data), encoding="utf-8")
         providers.append((pid, name))
     paths = overview.write_overview(
         tmp_path, providers, failures={"p0": '=HYPERLINK("http://x") mislukt'}
@@ -307,7 +566,7 @@ def formulas(tmp_path):
 
 
 def test_csv_writes_formula_like_text_with_a_quote_in_front(formulas):
-    text = formulas["csv"].read_text(encoding="utf-8")
+    text = formulas["data_csv"].read_text(encoding="utf-8")
     rows = {r["provider_id"]: r for r in csv.DictReader(io.StringIO(text, newline=""))}
     for i, name in enumerate(FORMULAS):
         assert rows[f"p{i}"]["naam"] == "'" + name.replace("\r", "\n")  # a CR ends no row

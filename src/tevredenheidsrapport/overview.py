@@ -1,15 +1,26 @@
-"""Overview of a period's reports for the survey owner: ``index.html``, CSV and Excel.
+"""Overview of a period's reports for the survey owner: ``index.html``, two CSVs and Excel.
 
 Built from the JSON sidecars the reports wrote, never from the data: one row per provider
 with its table 1.1 totals (cliënten and opdrachtgevers: netto steekproef, ingevuld,
 respons, rapportcijfer, publicatie), the norm outcome, whether its report is current, and
 links to its HTML and PDF. Privacy as in table 1.1: a grade the report withholds is ``*``
-(``–`` when nobody gave one) and is absent from the CSV and Excel too; the sidecar's reason
-goes along.
+(``–`` when nobody gave one) in the HTML and an empty cell in the CSVs and Excel, always
+with the reason beside it (the sidecar's, e.g. "minder dan 3 antwoorden"), never the value.
+
+Files:
+
+- ``index.html``: the table with a totals row (netto, ingevuld and the response they give).
+- ``overzicht.csv`` (:data:`EXCEL_CSV_FILE`): for people, in the form a Dutch Excel opens
+  with a double-click: UTF-8 with a BOM, semicolons, decimal commas, Dutch column names.
+- ``overzicht-data.csv`` (:data:`DATA_CSV_FILE`): the same rows for code: column keys,
+  commas, decimal points, UTF-8 without BOM (like the data contract).
+- ``overzicht.xlsx``: numbers as numbers (shown with one decimal, in the locale's
+  separators: ``7,8`` in a Dutch Excel), a withheld grade as an empty cell with the reason
+  in the column beside it, and the totals row of the HTML below the filtered rows.
 
 Text is never a formula: a name such as ``=HYPERLINK(...)`` or ``+SUM(1,2)`` is written to
-the CSV with a leading ``'`` (as OWASP advises against CSV injection) and to Excel as a text
-cell; numbers stay numbers.
+the CSVs with a leading ``'`` (as OWASP advises against CSV injection) and to Excel as a
+text cell; numbers stay numbers.
 
 The content is built once as rows (:func:`collect`), then one writer per format.
 """
@@ -20,9 +31,11 @@ import csv
 import html
 import io
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import quote
@@ -33,7 +46,11 @@ from .fsutil import atomic_write, safe_name
 HTML_FILE = "index.html"
 #: Used instead of index.html when a provider's own report is called index.html.
 HTML_FALLBACK = "overzicht.html"
-CSV_FILE = "overzicht.csv"
+#: The CSV for people: a double-click opens it in a Dutch Excel in columns (semicolons,
+#: decimal commas, UTF-8 with a BOM, Dutch column names).
+EXCEL_CSV_FILE = "overzicht.csv"
+#: The CSV for code: column keys, commas, decimal points, UTF-8 without BOM.
+DATA_CSV_FILE = "overzicht-data.csv"
 XLSX_FILE = "overzicht.xlsx"
 
 # ---- user-facing Dutch text, kept together -------------------------------------------
@@ -59,6 +76,22 @@ NOTE_NO_ANSWERS = (
 )
 NOTE_SORT = "Klik op een kolomkop om te sorteren."
 SHEET_TITLE = "Overzicht"
+#: Why a grade is not shown when the sidecar gives no reason (a report that withholds a
+#: grade always gives one: see labels.RECORD_*).
+REASON_TOO_FEW = "te weinig antwoorden"
+#: Excel number formats by kind of column. Excel shows them in the reader's locale, so a
+#: Dutch Excel shows 7,8 and 1.331; the cell holds the number itself.
+XLSX_NUMBER_FORMATS = MappingProxyType(
+    {
+        "int": "#,##0",
+        "pct": "0.0",
+        "grade": "0.0",
+        "decimal": "0.0",
+        "margin": "+0.0;-0.0;0.0",
+    }
+)
+#: The decimal separator and field delimiter of the CSV for a Dutch Excel.
+EXCEL_DECIMAL, EXCEL_DELIMITER = ",", ";"
 #: Text a spreadsheet would take for a formula (OWASP, CSV injection): starting with one of
 #: these, also in their full-width forms, or with a tab or a line break.
 _FORMULA_START = re.compile(r"[=+\-@\t\r\n\uff1d\uff0b\uff0d\uff20]")
@@ -80,7 +113,19 @@ class Column:
     key: str
     label: str
     group: str | None = None
-    kind: str = "text"  # text | int | pct | grade | bool | status | link | note
+    kind: str = "text"  # text | int | pct | grade | decimal | margin | bool | status | link | note
+
+    @property
+    def numeric(self) -> bool:
+        """Whether the column holds numbers (a number format in Excel, empty when missing)."""
+        return self.kind in XLSX_NUMBER_FORMATS
+
+    @property
+    def header(self) -> str:
+        """The column's name in the Excel file and the CSV for Excel (group and label)."""
+        if self.group and self.kind != "link":
+            return f"{self.group} {self.label.lower()}"
+        return self.label
 
 
 def _group_columns(prefix: str, group: str, *, interval: bool = False) -> tuple[Column, ...]:
@@ -91,6 +136,8 @@ def _group_columns(prefix: str, group: str, *, interval: bool = False) -> tuple[
         Column(f"{prefix}_ingevuld", head[2], group, "int"),
         Column(f"{prefix}_respons", head[3], group, "pct"),
         Column(f"{prefix}_rapportcijfer", head[4], group, "grade"),
+        # the reason right beside the grade, whose cell is empty when it is withheld
+        Column(f"{prefix}_rapportcijfer_weggelaten", "Cijfer niet getoond", group, "note"),
         *(
             (
                 Column(f"{prefix}_interval_laag", INTERVAL_LABELS[0], group, "decimal"),
@@ -101,7 +148,6 @@ def _group_columns(prefix: str, group: str, *, interval: bool = False) -> tuple[
             if interval
             else ()
         ),
-        Column(f"{prefix}_rapportcijfer_weggelaten", "Cijfer niet getoond", group, "note"),
         Column(f"{prefix}_publicatie", head[5], group, "bool"),
     )
 
@@ -153,6 +199,16 @@ class Group:
             return labels.NO_ANSWERS
         return labels.SUPPRESSED
 
+    @property
+    def reason(self) -> str | None:
+        """Why the grade is not shown (the sidecar's reason), None when it is shown or the
+        group has no row. The reason goes into every format; the value never does."""
+        if self.rapportcijfer is not None or self.netto is None:
+            return None
+        if self.weggelaten:
+            return self.weggelaten
+        return labels.RECORD_NO_ANSWERS if not self.ingevuld else REASON_TOO_FEW
+
 
 @dataclass(frozen=True)
 class Row:
@@ -175,9 +231,7 @@ class Row:
             if key.startswith(prefix + "_"):
                 group: Group = getattr(self, prefix)
                 attr = key[len(prefix) + 1 :]
-                return (
-                    group.weggelaten if attr == "rapportcijfer_weggelaten" else getattr(group, attr)
-                )
+                return group.reason if attr == "rapportcijfer_weggelaten" else getattr(group, attr)
         return {
             "naam": self.name,
             "provider_id": self.provider_id,
@@ -216,16 +270,19 @@ def _group(rows: Iterable[dict], kind: str) -> Group:
     row = next((r for r in rows if r.get("kind") == kind), None)
     if row is None:
         return Group()
+    # a grade with a reason is withheld, whatever else the sidecar holds: its value, its
+    # interval and its change go nowhere (a valid sidecar has none of them then)
+    hidden = bool(row.get("rapportcijfer_weggelaten")) or row.get("rapportcijfer") is None
     return Group(
         netto=row.get("netto"),
         ingevuld=row.get("ingevuld"),
         respons=row.get("respons"),
-        rapportcijfer=row.get("rapportcijfer"),
+        rapportcijfer=None if hidden else row.get("rapportcijfer"),
         weggelaten=row.get("rapportcijfer_weggelaten"),
         publicatie=row.get("publicatie"),
-        interval=tuple(row["interval"]) if row.get("interval") else None,
+        interval=tuple(row["interval"]) if row.get("interval") and not hidden else None,
         vorige=row.get("vorige_rapportcijfer"),
-        verschil=row.get("verschil"),
+        verschil=None if hidden else row.get("verschil"),
     )
 
 
@@ -298,10 +355,11 @@ def write_overview(
     stale: Iterable[str] = (),
     title: str = "Tevredenheidsonderzoek",
 ) -> dict[str, Path]:
-    """Write ``index.html``, ``overzicht.csv`` and ``overzicht.xlsx`` into ``folder``.
+    """Write ``index.html``, ``overzicht.csv``, ``overzicht-data.csv`` and ``overzicht.xlsx``
+    into ``folder``.
 
     See :func:`collect` for the arguments. Every file is written atomically; returns the
-    paths by format.
+    paths by format (``html``, ``excel_csv``, ``data_csv``, ``xlsx``).
     """
     folder = Path(folder)
     rows, period = collect(folder, providers, failures=failures, stale=stale)
@@ -309,7 +367,8 @@ def write_overview(
     html_name = html_file(r.provider_id for r in rows)
     return {
         "html": atomic_write(folder / html_name, to_html(rows, period, title=title)),
-        "csv": atomic_write(folder / CSV_FILE, to_csv(rows)),
+        "excel_csv": atomic_write(folder / EXCEL_CSV_FILE, to_excel_csv(rows)),
+        "data_csv": atomic_write(folder / DATA_CSV_FILE, to_data_csv(rows)),
         "xlsx": atomic_write(folder / XLSX_FILE, to_xlsx(rows)),
     }
 
@@ -320,10 +379,26 @@ def html_file(provider_ids: Iterable[str]) -> str:
 
 
 def overview_exists(folder: str | Path) -> bool:
-    """Whether the folder has all three overview files."""
+    """Whether the folder has every overview file (an older overview without the data CSV
+    counts as missing, so that the next batch writes it)."""
     folder = Path(folder)
     has_html = (folder / HTML_FILE).is_file() or (folder / HTML_FALLBACK).is_file()
-    return has_html and (folder / CSV_FILE).is_file() and (folder / XLSX_FILE).is_file()
+    return has_html and all(
+        (folder / name).is_file() for name in (EXCEL_CSV_FILE, DATA_CSV_FILE, XLSX_FILE)
+    )
+
+
+def totals(rows: Sequence[Row]) -> dict[str, int | float | None]:
+    """The totals row of every format, by column key: per group the sums of netto and
+    ingevuld over all providers, and the response they give (rounded as printed)."""
+    out: dict[str, int | float | None] = {}
+    for prefix in ("clienten", "opdrachtgevers"):
+        netto = sum(getattr(r, prefix).netto or 0 for r in rows)
+        done = sum(getattr(r, prefix).ingevuld or 0 for r in rows)
+        out[f"{prefix}_netto"] = netto
+        out[f"{prefix}_ingevuld"] = done
+        out[f"{prefix}_respons"] = fmt.round_half_up(100 * done / netto, 1) if netto else None
+    return out
 
 
 # --------------------------------------------------------------------------- CSV
@@ -334,6 +409,14 @@ def is_formula_like(value: object) -> bool:
     return isinstance(value, str) and bool(_FORMULA_START.match(value))
 
 
+def _csv_text(value: str) -> str:
+    """Text as both CSVs hold it: line breaks as the CSV writer quotes them (a lone CR
+    would end the row unquoted, as the XML of the Excel file keeps it), and a formula-like
+    text with a quote in front."""
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _TEXT_MARK + text if is_formula_like(value) else text
+
+
 def _csv_value(row: Row, column: Column) -> object:
     value = row.value(column)
     if value is None:
@@ -341,15 +424,35 @@ def _csv_value(row: Row, column: Column) -> object:
     if column.kind == "bool":
         return labels.JA if value else labels.NEE
     if isinstance(value, str):
-        # a line break as the CSV writer quotes it (a lone CR would end the row unquoted),
-        # as the XML of the Excel file keeps it
-        text = value.replace("\r\n", "\n").replace("\r", "\n")
-        return _TEXT_MARK + text if is_formula_like(value) else text
+        return _csv_text(value)
     return value
 
 
-def to_csv(rows: Sequence[Row]) -> str:
-    """UTF-8 CSV, comma separated, decimal point, empty for missing (like the data contract)."""
+def dutch_number(value: int | float) -> str:
+    """A number as a Dutch Excel reads it from a CSV: ``7,8``, ``-0,3``, ``146``.
+
+    No thousands separator (``1331``: a dot could be read as a decimal point elsewhere) and
+    an ASCII minus, which Excel takes for a sign; the digits are the sidecar's, unrounded."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"not a number: {value!r}")
+    if isinstance(value, int):
+        return str(value)
+    if not math.isfinite(value):
+        return ""
+    text = format(Decimal(repr(value)), "f")  # never 1e-05
+    return text.replace(".", EXCEL_DECIMAL)
+
+
+def _excel_csv_value(row: Row, column: Column) -> str:
+    value = _csv_value(row, column)
+    if column.numeric and value != "":
+        return dutch_number(value)
+    return str(value)
+
+
+def to_data_csv(rows: Sequence[Row]) -> str:
+    """The CSV for code: UTF-8 without BOM, comma separated, decimal point, column keys,
+    empty for missing (like the data contract). No totals row: every row is a provider."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c.key for c in COLUMNS])
@@ -358,11 +461,28 @@ def to_csv(rows: Sequence[Row]) -> str:
     return out.getvalue()
 
 
+def to_excel_csv(rows: Sequence[Row]) -> bytes:
+    """The CSV for a Dutch Excel: UTF-8 with a BOM (so that ë stays ë), semicolons, decimal
+    commas, Dutch column names, CRLF line ends. Empty for missing, a withheld grade empty
+    with its reason beside it; no totals row (the Excel file has one)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=EXCEL_DELIMITER, lineterminator="\r\n")
+    writer.writerow([_csv_text(c.header) for c in COLUMNS])
+    for row in rows:
+        writer.writerow([_excel_csv_value(row, c) for c in COLUMNS])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
 # --------------------------------------------------------------------------- Excel
 
 
 def to_xlsx(rows: Sequence[Row]) -> bytes:
-    """An Excel workbook: numbers as numbers, withheld grades as ``*``, links clickable."""
+    """An Excel workbook: numbers as numbers, links clickable, a totals row.
+
+    Every numeric column holds numbers with a number format (:data:`XLSX_NUMBER_FORMATS`);
+    a withheld grade is an empty cell of that column, its reason the text in the column
+    beside it. The filter covers the header and the providers; the totals row of the HTML
+    (:func:`totals`) sits below them, so that sorting and filtering leave it in place."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -370,12 +490,7 @@ def to_xlsx(rows: Sequence[Row]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_TITLE
-    ws.append(
-        [
-            f"{c.group} {c.label.lower()}" if c.group and c.kind != "link" else c.label
-            for c in COLUMNS
-        ]
-    )
+    ws.append([c.header for c in COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -383,20 +498,10 @@ def to_xlsx(rows: Sequence[Row]) -> bytes:
         for col, column in enumerate(COLUMNS, start=1):
             value = row.value(column)
             cell = ws.cell(r, col)
-            if column.kind == "grade":
-                group = row.group_of(column)
-                cell.value = value if value is not None else (group.grade_text or None)
-                cell.number_format = "0.0"
+            if column.numeric:
+                cell.value = value  # None: an empty cell (a withheld grade: see the reason)
+                cell.number_format = XLSX_NUMBER_FORMATS[column.kind]
                 cell.alignment = Alignment(horizontal="right")
-            elif column.kind == "pct":
-                cell.value = value
-                cell.number_format = "0.0"
-            elif column.kind == "margin":
-                cell.value = value
-                cell.number_format = "+0.0;-0.0;0.0"
-            elif column.kind == "decimal":
-                cell.value = value
-                cell.number_format = "0.0"
             elif column.kind == "bool":
                 cell.value = None if value is None else (labels.JA if value else labels.NEE)
             elif column.kind == "link":
@@ -408,6 +513,18 @@ def to_xlsx(rows: Sequence[Row]) -> bytes:
                 cell.value = value
             if isinstance(cell.value, str):
                 _as_text(cell)
+    last_row = len(rows) + 1
+    total_row = last_row + 1
+    sums = totals(rows)
+    for col, column in enumerate(COLUMNS, start=1):
+        cell = ws.cell(total_row, col)
+        cell.font = Font(bold=True)
+        if column.key == "naam":
+            cell.value = ALL_PROVIDERS
+        elif column.key in sums:
+            cell.value = sums[column.key]
+            cell.number_format = XLSX_NUMBER_FORMATS[column.kind]
+            cell.alignment = Alignment(horizontal="right")
     widths = {
         "text": 14,
         "int": 10,
@@ -425,7 +542,7 @@ def to_xlsx(rows: Sequence[Row]) -> bytes:
             34 if column.key == "naam" else widths[column.kind]
         )
     ws.freeze_panes = "B2"
-    ws.auto_filter.ref = ws.dimensions
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{last_row}"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -553,7 +670,7 @@ def _html_cell(row: Row, column: Column) -> str:
     if kind == "grade":
         group = row.group_of(column)
         sort = value if value is not None else -1
-        return _td(_e(group.grade_text), sort=sort, css="num", title=group.weggelaten)
+        return _td(_e(group.grade_text), sort=sort, css="num", title=group.reason)
     if kind == "decimal":
         text = "" if value is None else fmt.number(value, 1)
         return _td(text, sort=-1 if value is None else value, css="num")
@@ -581,23 +698,19 @@ def _html_cell(row: Row, column: Column) -> str:
 
 def _footer(rows: Sequence[Row], columns: Sequence[Column]) -> str:
     """Sums of netto and ingevuld, and the response they give, over all providers."""
+    sums = totals(rows)
     cells = []
     for column in columns:
         if column.key == "naam":
             cells.append(f"<td>{_e(ALL_PROVIDERS)}</td>")
-            continue
-        prefix, _, attr = column.key.partition("_")
-        if attr in ("netto", "ingevuld"):
-            total = sum(getattr(getattr(r, prefix), attr) or 0 for r in rows)
-            cells.append(f'<td class="num">{total}</td>')
-        elif attr == "respons":
-            netto = sum(getattr(r, prefix).netto or 0 for r in rows)
-            done = sum(getattr(r, prefix).ingevuld or 0 for r in rows)
-            cells.append(
-                f'<td class="num">{fmt.number(100 * done / netto, 1) if netto else ""}</td>'
-            )
-        else:
+        elif column.key not in sums:
             cells.append("<td></td>")
+        elif sums[column.key] is None:
+            cells.append('<td class="num"></td>')
+        elif column.kind == "int":
+            cells.append(f'<td class="num">{sums[column.key]}</td>')
+        else:
+            cells.append(f'<td class="num">{fmt.number(sums[column.key], 1)}</td>')
     return "<tr>" + "".join(cells) + "</tr>"
 
 
