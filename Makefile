@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-$(DEMO)/.complete: $(STAMP) src/tevredenheidsrapport/demo.py
+$(DEMO)/.complete: $(STAMP) src/tevredenheidsrapport/demo.py $(wildcard data/codebooks/*.yaml)
 	$(BIN)/python scripts/make_demo_data.py --out $(DEMO)
 
 demo: $(DEMO)/.complete

@@ -9,7 +9,13 @@ import pytest
 from tevredenheidsrapport.codebook import Codebook, load_codebooks
 
 CODEBOOK_DIR = Path(__file__).resolve().parents[1] / "data" / "codebooks"
-EXPECTED = {"arbeid-2019", "arbeid-2024", "inburgeren-2019", "opdrachtgevers-2019"}
+EXPECTED = {
+    "arbeid-2019",
+    "arbeid-2024",
+    "inburgeren-2019",
+    "inburgeren-2024",
+    "opdrachtgevers-2019",
+}
 
 
 @pytest.fixture(scope="module")

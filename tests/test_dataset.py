@@ -78,7 +78,7 @@ def test_sample_columns_and_types(dataset):
     assert sample["codebook"].tolist() == [
         "arbeid-2024",
         "arbeid-2024",
-        "inburgeren-2019",
+        "inburgeren-2024",
         "arbeid-2024",
         "opdrachtgevers-2019",
         "opdrachtgevers-2019",
@@ -210,16 +210,16 @@ def test_unused_questionnaire_may_lack_its_file(tmp_path):
     spec["sample"] = [r for r in spec["sample"] if r["questionnaire"] != "inburgeren"]
     spec["responses"]["inburgeren"] = None  # not written
     data = load_period(write_period(tmp_path, spec))
-    assert data.responses["inburgeren-2019"].empty
+    assert data.responses["inburgeren-2024"].empty
     assert (
-        list(data.responses["inburgeren-2019"].columns) == codebook("inburgeren-2019").columns()[1:]
+        list(data.responses["inburgeren-2024"].columns) == codebook("inburgeren-2024").columns()[1:]
     )
     assert "inburgeren" in data.period.questionnaires
 
 
 def test_empty_response_file_with_header_only(tmp_path):
     spec = valid_spec()
-    header_only = {k: None for k in answers(codebook("inburgeren-2019"), "x")}
+    header_only = {k: None for k in answers(codebook("inburgeren-2024"), "x")}
     spec["responses"]["inburgeren"] = [header_only]
     period = write_period(tmp_path, spec)
     persons = load_period(period).persons.set_index("person_id")

@@ -79,6 +79,15 @@ QUESTIONNAIRES_2024: Mapping[str, str] = MappingProxyType(
     {
         ARBEID: "arbeid-2024",
         LAAGDREMPELIG: "arbeid-2024",
+        INBURGEREN: "inburgeren-2024",
+        OPDRACHTGEVERS: "opdrachtgevers-2019",
+    }
+)
+#: The codebooks of the 2019-2021 questionnaires (2021); opdrachtgevers kept one version.
+QUESTIONNAIRES_2019: Mapping[str, str] = MappingProxyType(
+    {
+        ARBEID: "arbeid-2019",
+        LAAGDREMPELIG: "arbeid-2019",
         INBURGEREN: "inburgeren-2019",
         OPDRACHTGEVERS: "opdrachtgevers-2019",
     }
@@ -108,12 +117,7 @@ DEFAULT_PERIODS: tuple[PeriodSpec, ...] = (
         dt.date(2021, 1, 1),
         dt.date(2021, 12, 31),
         dt.date(2022, 2, 10),
-        {
-            ARBEID: "arbeid-2019",
-            LAAGDREMPELIG: "arbeid-2019",
-            INBURGEREN: "inburgeren-2019",
-            OPDRACHTGEVERS: "opdrachtgevers-2019",
-        },
+        QUESTIONNAIRES_2019,
         # 2020-2021 practice: invitations by e-mail and by post, at most 25 phone interviews
         invitation=(("e-mail", "post"), 25),
     ),

@@ -134,16 +134,29 @@ class Trend:
 
     def recommend(self, provider_id: str, group: str) -> pd.Series | None:
         """The provider's answers to the pooled 'recommended?' item of ``group`` in the
-        previous measurement, where that report showed the figure (enough answers) and
-        asked it in questionnaire versions that it still uses; None otherwise."""
+        previous measurement, in today's codes, where that report showed the figure (enough
+        answers) and every questionnaire version it pooled is one that today's item was, the
+        same or through its ``previous`` mapping (:meth:`source`); None otherwise."""
         before = self.survey.previous
         if before is None or provider_id not in before.dataset.providers.index:
             return None
-        now = {b.id for b in self.survey.recommend_books(provider_id, group)}
-        then = before.recommend_books(provider_id, group)
-        if not now or not then or any(b.id not in now for b in then):
-            return None  # another version: its answers need not mean the same
-        values, _, _ = before.recommend_answers(provider_id, group)
+        now = self.survey.recommend_books(provider_id, group)
+        then = {b.id for b in before.recommend_books(provider_id, group)}
+        if not now or not then:
+            return None
+        parts, sources = [], set()
+        for book in now:
+            item = book.item(book.roles["recommend"])
+            source = self.source(book, item)
+            values = self.answers(provider_id, book, item) if source else None
+            if values is None:
+                return None  # not asked comparably then: its answers need not mean the same
+            if source[0] not in sources:
+                sources.add(source[0])
+                parts.append(values)
+        if then - sources:
+            return None  # the earlier figure pooled a version today's items do not map
+        values = pd.concat(parts)
         if values.notna().sum() < self.survey.settings.privacy.min_answers:
             return None
         return values
