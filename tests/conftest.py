@@ -205,10 +205,12 @@ def sidecar_watch(tmp_path_factory) -> SidecarWatch:
 
 
 @pytest.fixture(autouse=True)
-def _sidecars_fit_the_schema(sidecar_watch):
+def _sidecars_fit_the_schema(sidecar_watch, request):
     """After every test: each sidecar it (or a fixture it set up) wrote under the session's
-    temporary folders fits ``resources/sidecar.schema.json``."""
+    temporary folders fits ``resources/sidecar.schema.json``. A test marked
+    ``unchecked_sidecar`` renders data that bypassed validation on purpose (ids no codebook
+    may have): its sidecars are looked at but not held to the schema of valid data."""
     yield
     found = sidecar_watch.problems()
-    if found:
+    if found and request.node.get_closest_marker("unchecked_sidecar") is None:
         pytest.fail("\n\n".join(found), pytrace=False)

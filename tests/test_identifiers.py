@@ -587,6 +587,7 @@ def _delivery(tmp_path: Path, questionnaire: str) -> Path:
     return root / "2025"
 
 
+@pytest.mark.unchecked_sidecar
 def test_a_report_with_markup_in_its_questionnaire_stays_inert(tmp_path, settings, unchecked_ids):
     """A questionnaire of raw HTML, a Typst block and quotes, past validation: the report
     renders, with its figures inside the work dir and no raw element or code anywhere."""
