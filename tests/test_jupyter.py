@@ -130,7 +130,7 @@ def test_conversion_balances_divs_that_span_cells():
     texts = [c.source for c in nb.cells if TEXT_TAG in c.metadata.get("tags", [])]
     assert len(texts) == 2  # the lone closing fence leaves no cell of its own
     assert texts[0].count(":::") == 2  # opened in the cell, closed at its end
-    assert texts[1].startswith('#| echo: false\ntext(r"""\n# Drie')
+    assert texts[1].startswith('#| echo: false\ntext("""\n# Drie')
     guarded = next(c.source for c in nb.cells if "opdrachtgever_sections" in c.source)
     assert "if text.when('tevreden.opdrachtgevers') else None" in guarded
     after = next(c.source for c in nb.cells if "r.record()" in c.source)

@@ -128,12 +128,9 @@ class TextCells:
             if t in ("Div", "Span"):
                 (_, classes, kvs), content = c
                 attrs = dict(kvs)
-                if any(cls in classes for cls in _CONDITIONAL):
-                    if set(attrs) & {"when-format", "unless-format"}:
-                        raise ValueError("'when-format' is resolved by Quarto, not in Jupyter")
-                    key = attrs.get("when-meta") or attrs.get("unless-meta")
-                    holds = self._value(key) == ("when-meta" in attrs)
-                    if holds == ("content-visible" in classes):
+                conditions = _div_conditions(classes, attrs)
+                if conditions:
+                    if self.holds(conditions):
                         out.extend(self._walk(content, numbers))
                     continue
                 if t == "Span" and "chapter-ref" in classes:
@@ -165,17 +162,30 @@ class TextCells:
 
 
 # ---- the conversion -------------------------------------------------------------------------
-def _conditions(attrs: str) -> list[list[str]]:
-    """The ``[attribute, key]`` of a conditional div's attributes (empty for another div)."""
-    if not any(cls in attrs for cls in _CONDITIONAL):
+def _normalised(hidden: bool, pairs) -> list[list[str]]:
+    """``[attribute, key]`` pairs as a ``content-visible`` block tests them (``content-hidden
+    when X`` is ``content-visible unless X``)."""
+    flip = {"when-meta": "unless-meta", "unless-meta": "when-meta"}
+    return [[flip[attr] if hidden else attr, key] for attr, key in pairs]
+
+
+def _div_conditions(classes: Sequence[str], attrs: Mapping[str, str]) -> list[list[str]]:
+    """The conditions of a Pandoc div or span (empty for one that is not conditional)."""
+    if not any(cls in classes for cls in _CONDITIONAL):
         return []
-    hidden = "content-hidden" in attrs
-    out = []
-    for attr, key in _WHEN.findall(attrs):
-        if hidden:  # content-hidden when X == content-visible unless X
-            attr = "unless-meta" if attr == "when-meta" else "when-meta"
-        out.append([attr, key])
-    return out
+    if set(attrs) & {"when-format", "unless-format"}:
+        raise ValueError("'when-format' is resolved by Quarto, not in Jupyter")
+    pairs = [(attr, attrs[attr]) for attr in ("when-meta", "unless-meta") if attr in attrs]
+    if not pairs:
+        raise ValueError("a conditional block needs 'when-meta' or 'unless-meta'")
+    return _normalised("content-hidden" in classes, pairs)
+
+
+def _conditions(line: str) -> list[list[str]]:
+    """The conditions of a div's opening fence line (empty for another div)."""
+    if not any(cls in line for cls in _CONDITIONAL):
+        return []
+    return _normalised("content-hidden" in line, _WHEN.findall(line))
 
 
 def _split_divs(cells: list) -> list[tuple[object, list[str], list[str], list[list[str]]]]:
@@ -217,12 +227,7 @@ def _outline(markdown: str) -> list[list]:
                     found.append([level, ident, when])
             elif b["t"] == "Div":
                 (_, classes, kvs), content = b["c"]
-                extra = []
-                if any(cls in classes for cls in _CONDITIONAL):
-                    extra = _conditions(
-                        " ".join(classes) + " " + " ".join(f'{k}="{v}"' for k, v in kvs)
-                    )
-                walk(content, when + extra)
+                walk(content, when + _div_conditions(classes, dict(kvs)))
 
     walk(ast["blocks"], [])
     return found
@@ -230,8 +235,8 @@ def _outline(markdown: str) -> list[list]:
 
 def _literal(text: str) -> str:
     """``text`` as a readable Python string literal."""
-    if '"""' not in text and not text.endswith(("\\", '"')) and "\\" not in text:
-        return 'r"""\n' + text + '\n"""'
+    if '"""' not in text and "\\" not in text:
+        return '"""\n' + text + '\n"""'
     return repr(text)
 
 
@@ -282,16 +287,14 @@ def to_jupyter(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def _guarded(source: str, when: list[list[str]]) -> str:
-    """A code cell's source that runs only when ``when`` holds, its last expression shown."""
-    lines = source.splitlines()
-    options = [line for line in lines if line.startswith("#|")]
-    body = [line for line in lines if not line.startswith("#|")]
+    """A code cell's source that runs only when ``when`` holds. A one-line expression stays
+    the cell's result (shown); longer code runs inside an ``if`` and shows what it displays."""
+    options = [line for line in source.splitlines() if line.startswith("#|")]
+    body = [line for line in source.splitlines() if not line.startswith("#|")]
     test = " and ".join(
         f"text.{'when' if attr == 'when-meta' else 'unless'}({key!r})" for attr, key in when
     )
     code = "\n".join(body).strip("\n")
-    return (
-        "\n".join([*options, f"({code}) if {test} else None"])
-        if "\n" not in code
-        else "\n".join([*options, f"if {test}:", *("    " + line for line in body)])
-    )
+    if "\n" not in code:
+        return "\n".join([*options, f"({code}) if {test} else None"])
+    return "\n".join([*options, f"if {test}:", *("    " + line for line in body)])
