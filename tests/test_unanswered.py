@@ -1,7 +1,8 @@
 """Figures nobody answered: never left out without a trace, never a give-away.
 
 A question nobody of a provider answered is listed in the sidecar with its reason; the report
-says so in one line where the question was put to someone. A follow-up of a routing question
+says "nobody" in one line where the question was put to at least k people, and "fewer than k"
+where it was put to fewer. A follow-up of a routing question
 whose own figure is withheld gets the ordinary "fewer than k" line whether nobody or a few
 reached it, since the difference would tell how those few answered.
 """
@@ -40,9 +41,17 @@ def test_a_follow_up_nobody_reached_is_in_the_sidecar_only():
     assert (block.shown, block.reason) == (False, labels.FIGURE_NOT_ASKED)
 
 
-def test_a_question_put_to_someone_but_unanswered_says_so_in_one_line():
-    block = _case([1, 1, 2, 2, 2])
+def test_a_question_put_to_k_people_but_unanswered_says_so_in_one_line():
+    block = _case([1, 1, 1, 2, 2])
     assert (block.shown, block.reason) == (True, labels.FIGURE_NO_ANSWERS)
+
+
+@pytest.mark.parametrize("klacht", [[1, 2, 2, 2, 2], [1, 1, 2, 2, 2]])
+def test_put_to_fewer_than_k_nobody_looks_like_few(klacht):
+    """One complaint among ten is shown (10 %); that its owner left the follow-up empty is a
+    fact about one person, so it reads as "fewer than k" like one answer would."""
+    block = _case(klacht)
+    assert (block.shown, block.reason) == (True, labels.FIGURE_SUPPRESSED.format(k=K))
 
 
 @pytest.mark.parametrize("klacht", [[2, 2], [1, 2], [1, 1]])

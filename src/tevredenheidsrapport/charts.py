@@ -297,22 +297,26 @@ def _unanswered(ident: str, title: str, reason: str, item: Item, *, shown: bool 
 def _no_answers(ctx: BuildContext, codebook: Codebook, item: Item, ident: str, own) -> Suppressed:
     """Why an item nobody of this provider answered has no figure.
 
-    The report says so in one line where the question was put to someone; a question put to
-    nobody (it belongs to services these clients did not use, or no answer led to this
-    follow-up) is listed in the sidecar only. A follow-up of a routing question whose own
-    figure is withheld has the ordinary "fewer than k" line whatever happened: "nobody",
-    or its absence, would say how those few answered the routing question."""
+    "Nobody answered" is said in one line only where the question was put to at least
+    ``min_answers`` people; put to fewer, the line is the ordinary "fewer than k" (true for
+    zero, and the same as for one or two), since "nobody" would tell what those few did. A
+    question put to nobody (it belongs to services these clients did not use, or no answer
+    led to this follow-up) is listed in the sidecar only. A follow-up of a routing question
+    whose own figure is withheld always has the "fewer than k" line: "nobody", or its
+    absence, would say how those few answered the routing question."""
     title = ctx.plain(item.text)
+    few = labels.FIGURE_SUPPRESSED.format(k=ctx.min_answers)
     if item.when is not None:
         parent = codebook.item(item.when.item)
         if parent.background or int(parent.kind.answered(parent, own).sum()) < ctx.min_answers:
-            return _unanswered(
-                ident, title, labels.FIGURE_SUPPRESSED.format(k=ctx.min_answers), item
-            )
+            return _unanswered(ident, title, few, item)
     persons = ctx.facts.persons
     dienst = persons.set_index(persons["person_id"].astype(str))["dienst"].reindex(own.index)
-    if item.kind.asked(item, codebook, own, dienst.to_numpy()).any():
+    asked = int(item.kind.asked(item, codebook, own, dienst.to_numpy()).sum())
+    if asked >= ctx.min_answers:
         return _unanswered(ident, title, labels.FIGURE_NO_ANSWERS, item)
+    if asked:
+        return _unanswered(ident, title, few, item)
     reason = labels.FIGURE_NOT_ASKED if item.when is not None else labels.FIGURE_OTHER_SERVICES
     return _unanswered(ident, title, reason, item, shown=False)
 
