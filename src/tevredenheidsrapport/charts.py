@@ -324,7 +324,7 @@ def _no_answers(ctx: BuildContext, codebook: Codebook, item: Item, ident: str, o
 def _previous_distribution(ctx: BuildContext, codebook: Codebook, item: Item):
     """(the provider's distribution of the previous measurement, the note that the question
     is not comparable): :meth:`.Trend.distribution`."""
-    dist, reason = ctx.facts.survey.trend.distribution(ctx.facts.provider_id, codebook, item)
+    dist, reason = ctx.facts.survey.trend.distributions(ctx.facts.provider_id, codebook)[item.id]
     if reason is not None:
         return None, Note((labels.TREND_NOT_COMPARABLE.format(reason=ctx.plain(reason)),))
     return dist, None

@@ -28,6 +28,9 @@ class Trend:
 
     def __init__(self, survey: Survey):
         self.survey = survey
+        # (provider id, codebook id) -> {item id: (distribution, reason)}: the figures and
+        # the tests of one report both need them, so they are worked out once
+        self._distributions: dict[tuple[str, str], dict[str, tuple]] = {}
 
     def source(self, book: Codebook, item: Item) -> tuple[str, str, Mapping] | None:
         """Where the previous measurement asked ``item``: (codebook id, answer column,
@@ -115,6 +118,18 @@ class Trend:
             return None, None
         return dist, None
 
+    def distributions(self, provider_id: str, book: Codebook) -> Mapping[str, tuple]:
+        """:meth:`distribution` of every item of ``book`` for one provider, by item id;
+        worked out on first use and kept (the figures and :meth:`share_counts` share them)."""
+        key = (provider_id, book.id)
+        if key not in self._distributions:
+            same = self.responses(provider_id, book)
+            self._distributions[key] = {
+                item.id: self.distribution(provider_id, book, item, responses=same)
+                for item in book.items
+            }
+        return self._distributions[key]
+
     def grade_distribution(self, provider_id: str) -> pd.DataFrame | None:
         """The provider's distribution of client grades in the previous measurement, only
         where that report showed it (enough grades, nothing it would give away: see
@@ -181,7 +196,7 @@ class Trend:
             for item in book.items:
                 if book.roles.get("recommend") == item.id:
                     continue
-                dist, _ = self.distribution(provider_id, book, item, responses=same)
+                dist, _ = self.distributions(provider_id, book)[item.id]
                 if dist is None:
                     continue
                 if same is not None:
