@@ -71,3 +71,19 @@ def test_the_page_carries_a_subset_font_with_exactly_the_characters_shown(tmp_pa
 def test_a_page_without_figures_is_left_alone():
     page = "<html><head></head><body><p>tekst</p></body></html>"
     assert webfigures.inline_figures(page) == page
+
+
+def test_figure_files_of_the_work_folder_are_read_and_nothing_outside_it(tmp_path):
+    work = tmp_path / "werk"
+    (work / "figures").mkdir(parents=True)
+    (work / "figures" / "a.svg").write_text(_svg(tmp_path, "a", "Kop"), encoding="utf-8")
+    (tmp_path / "buiten.svg").write_text(_svg(tmp_path, "b", "Geheim"), encoding="utf-8")
+    page = (
+        '<html><head></head><body><img src="figures/a.svg" alt="Eerste">'
+        '<img src="../buiten.svg" alt="Buiten"><img src="figures/mist.svg" alt="Weg"></body></html>'
+    )
+    out = webfigures.inline_figures(page, work)
+    assert len(re.findall(r"<svg\b", out)) == 1 and 'aria-label="Eerste"' in out
+    assert '<img src="../buiten.svg" alt="Buiten">' in out and "Geheim" not in out
+    assert '<img src="figures/mist.svg" alt="Weg">' in out
+    assert webfigures.inline_figures(page) == page  # without a folder no file is read

@@ -20,8 +20,10 @@ import base64
 import html
 import io
 import re
+from pathlib import Path
 from types import MappingProxyType
 
+from .fsutil import is_within
 from .theme import FONT_DIR
 
 #: The family the figures name (theme.FONT), and the font file of each weight they use.
@@ -29,7 +31,8 @@ FAMILY = "DejaVu Sans"
 FILES = MappingProxyType({"normal": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"})
 
 _IMG = re.compile(r"<img\b([^>]*)>")
-_SRC = re.compile(r'\bsrc="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"')
+_SRC = re.compile(r'\bsrc="([^"]*)"')
+_SVG_DATA = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
 _ALT = re.compile(r'\balt="([^"]*)"')
 _ID = re.compile(r'\bid="([^"]+)"')
 _TEXT = re.compile(r"<text\b([^>]*)>(.*?)</text>", re.S)
@@ -95,16 +98,21 @@ def font_face(weight: str, chars: set[str]) -> str:
     )
 
 
-def inline_figures(page: str) -> str:
-    """``page`` (Pandoc's self-contained HTML) with every embedded SVG image put inline and
-    the font subset its text needs in the head."""
+def inline_figures(page: str, base: Path | None = None) -> str:
+    """``page`` (Pandoc's HTML) with every SVG image put inline and the font subset its text
+    needs in the head.
+
+    An image is an SVG in a data URL (Pandoc's ``--embed-resources``) or, with ``base``, an
+    SVG file named relative to ``base`` (the report's work folder): reading those files here
+    spares Pandoc encoding every figure in base64 only for this function to decode it. A
+    file outside ``base`` is not read and its image is left as it is."""
     figures: list[str] = []
 
     def inline(match: re.Match[str]) -> str:
         src = _SRC.search(match.group(1))
-        if src is None:
+        svg = _svg_source(src.group(1), base) if src else None
+        if svg is None:
             return match.group(0)
-        svg = base64.b64decode(src.group(1)).decode("utf-8")
         alt = _ALT.search(match.group(1))
         figures.append(_svg_element(svg, alt.group(1) if alt else "", len(figures) + 1))
         return figures[-1]
@@ -117,3 +125,17 @@ def inline_figures(page: str) -> str:
         style = '<style id="figure-fonts">\n' + "\n".join(rules) + "\n</style>\n"
         page = page.replace(_HEAD_END, style + _HEAD_END, 1)
     return page
+
+
+def _svg_source(src: str, base: Path | None) -> str | None:
+    """The SVG document an image's ``src`` names: decoded from a data URL, or read from a
+    file under ``base``; None for anything else."""
+    data = _SVG_DATA.fullmatch(src)
+    if data:
+        return base64.b64decode(data.group(1)).decode("utf-8")
+    if base is None or not src.endswith(".svg") or ":" in src:
+        return None
+    path = base / html.unescape(src)
+    if not is_within(path, base) or not path.is_file():
+        return None
+    return path.read_text(encoding="utf-8")
