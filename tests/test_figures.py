@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import re
@@ -486,3 +487,40 @@ def test_all_labels_are_dutch_numbers(means, grades, choice, stacked):
 def test_dollar_signs_in_labels_stay_literal(choice):
     data = choice.assign(option=choice["option"].replace({"Ja": "Ja, $5 of $6"}))
     assert "Ja, $5 of $6" in texts(figures.plot_single(data))
+
+
+# --- blank figures -------------------------------------------------------------------------------
+def test_figures_drawn_on_copies_of_a_blank_are_the_figures_drawn_anew(
+    tmp_path, means, grades, choice, stacked
+):
+    """Inside theme.blank_figures every figure starts from a copy of one blank figure (as the
+    report's drawing loop does): each kind, in any order and size, gives the same bytes as
+    drawn on a figure built for it, so no copy carries anything of another."""
+    donut = pd.DataFrame({"option": SCALE, "percent": [83.3, 16.7, 0.0, 0.0, 0.0]})
+    drawings = [
+        lambda: figures.plot_stacked(stacked),
+        lambda: figures.plot_means(means),
+        lambda: figures.plot_grade_distribution(grades),
+        lambda: figures.plot_single(choice),
+        lambda: figures.plot_multi(choice),
+        lambda: figures.plot_donut(donut, center_text="8,4"),
+        lambda: figures.plot_invitation_flow(STEPS),
+        lambda: figures.plot_stacked(stacked),
+    ]
+
+    def draw_all(folder, scope) -> list[bytes]:
+        folder.mkdir()
+        out, axes = [], []
+        with scope():
+            for i, draw in enumerate(drawings):
+                with theme.style():
+                    ax = draw()
+                    axes.append(ax)
+                    out.append(theme.save_svg(ax, folder / f"{i}.svg").read_bytes())
+        assert len({id(ax.figure) for ax in axes}) == len(axes)  # a figure of its own each
+        return out
+
+    anew = draw_all(tmp_path / "anew", contextlib.nullcontext)
+    copied = draw_all(tmp_path / "copied", theme.blank_figures)
+    assert copied == anew
+    assert theme._BLANK.get() is None  # the blank went with its block

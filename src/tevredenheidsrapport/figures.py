@@ -284,8 +284,8 @@ def _new_axes(
 ) -> Axes:
     """A new figure whose axes area is ``body`` inches high inside fixed margins (inches)."""
     height = body + top + bottom
-    fig = theme.new_figure(height, width)
-    return fig.add_axes((left / width, bottom / height, 1 - (left + right) / width, body / height))
+    rect = (left / width, bottom / height, 1 - (left + right) / width, body / height)
+    return theme.new_axes(height, width, rect)
 
 
 def _offset(base: transforms.Transform, ax: Axes, dx: float = 0.0, dy: float = 0.0):
@@ -1126,9 +1126,9 @@ def plot_donut(
     if ax is None:  # 1.9 inches high, or more where long option labels wrap in the legend
         legend_h = _legend_rows(_fit_legend(entries, _DONUT_W - _DONUT_D - 0.15), 1) * _KEY_ROW
         height = max(_DONUT_D + 0.5, legend_h + 0.3)
-        fig = theme.new_figure(height, _DONUT_W)
         side = _DONUT_D + 0.15  # room for the labels of small wedges outside the ring
-        ax = fig.add_axes((0.0, (height - side) / 2 / height, side / _DONUT_W, side / height))
+        rect = (0.0, (height - side) / 2 / height, side / _DONUT_W, side / height)
+        ax = theme.new_axes(height, _DONUT_W, rect)
     ring = 0.36
     wedges, _ = ax.pie(
         values,
@@ -1228,7 +1228,7 @@ def plot_invitation_flow(
     most = max(len(stage) for stage in stages)
     height = most * box_h + (most - 1) * v_gap + 2 * margin
     if ax is None:
-        ax = theme.new_figure(height, width).add_axes((0, 0, 1, 1))
+        ax = theme.new_axes(height, width, (0, 0, 1, 1))
     else:
         height = ax.get_position().height * ax.figure.get_figheight()
     ax.set_xlim(0, width)

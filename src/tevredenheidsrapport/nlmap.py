@@ -192,8 +192,8 @@ def plot_province_map(data: pd.DataFrame, *, ax: Axes | None = None, shade: bool
     counts = _counts(data, "plot_province_map")
     colors = _colors(counts, shade)
     if ax is None:
-        fig = theme.new_figure(FIG_HEIGHT, FIG_WIDTH)
-        ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+        ax = theme.new_axes(FIG_HEIGHT, FIG_WIDTH, (0.0, 0.0, 1.0, 1.0))
+        fig = ax.figure
         # Transparent even when saved with savefig.facecolor="white" (theme's rcParams):
         # a hidden figure patch is not drawn whatever its colour.
         fig.patch.set_visible(False)
