@@ -14,10 +14,11 @@ import math
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats as st
 
-from tevredenheidsrapport import labels, metrics
+from tevredenheidsrapport import comparisons, labels, metrics
 from tevredenheidsrapport.comparisons import POSITIVE, positive_codes
 from tevredenheidsrapport.survey import Survey, answers_of, load_survey
 
@@ -375,3 +376,13 @@ def test_the_previous_measurement_is_the_latest_earlier_one_or_the_named_one(tmp
     wrong = _period(tmp_path / "z", "2024-09-01", "2025-08-31", previous="2026")
     with pytest.raises(DataError, match="vorige meting"):
         previous_period_dir(wrong)
+
+
+def test_counts_per_owner_are_the_groupby_sums_with_absent_owners_zero():
+    mask = pd.Series([True, False, True, True, True, False], index=list("abcdef"))
+    owner = pd.Series(["p2", "p1", "p2", None, "p1", "p2"], index=mask.index)
+    index = pd.Index(["p1", "p2", "p3"])
+    got = comparisons._counts(mask, owner, index)
+    expected = mask.astype(float).groupby(owner).sum().reindex(index, fill_value=0.0)
+    pd.testing.assert_series_equal(got, expected, check_names=False)
+    assert got.to_dict() == {"p1": 1.0, "p2": 2.0, "p3": 0.0}  # the row without owner: nobody's

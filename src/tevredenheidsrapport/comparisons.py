@@ -92,25 +92,35 @@ def shares(
     """Every owner's share (``hits`` of ``n``) beside the rest's (every other owner, or
     ``rest`` = (hits, n) per owner), untested: :func:`test_shares` runs Fisher's test on the
     rows one report needs."""
+    return pd.DataFrame(_share_columns(figure, key, hits, n, rest))
+
+
+def _share_columns(
+    figure: str,
+    key: str,
+    hits: pd.Series,
+    n: pd.Series,
+    rest: tuple[pd.Series, pd.Series] | None = None,
+) -> dict[str, np.ndarray]:
+    """The columns of :func:`shares`, as arrays of one length."""
     rest_hits, rest_n = (hits.sum() - hits, n.sum() - n) if rest is None else rest
+    size = len(n)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return pd.DataFrame(
-            {
-                "provider_id": n.index.astype(str),
-                "figure": figure,
-                "key": key,
-                "method": "fisher",
-                "n": n.to_numpy(dtype=float),
-                "value": (hits / n).to_numpy(dtype=float),
-                "rest_n": np.asarray(rest_n, dtype=float),
-                "rest_value": np.asarray(rest_hits / rest_n, dtype=float),
-                "statistic": np.nan,
-                "p": np.nan,
-                "hits": hits.to_numpy(dtype=float),
-                "rest_hits": np.asarray(rest_hits, dtype=float),
-                "testable": True,
-            }
-        )
+        return {
+            "provider_id": np.asarray(n.index.astype(str), dtype=object),
+            "figure": np.full(size, figure, dtype=object),
+            "key": np.full(size, key, dtype=object),
+            "method": np.full(size, "fisher", dtype=object),
+            "n": n.to_numpy(dtype=float),
+            "value": (hits / n).to_numpy(dtype=float),
+            "rest_n": np.asarray(rest_n, dtype=float),
+            "rest_value": np.asarray(rest_hits / rest_n, dtype=float),
+            "statistic": np.full(size, np.nan),
+            "p": np.full(size, np.nan),
+            "hits": hits.to_numpy(dtype=float),
+            "rest_hits": np.asarray(rest_hits, dtype=float),
+            "testable": np.full(size, True),
+        }
 
 
 def test_shares(frame: pd.DataFrame, min_n: int) -> pd.DataFrame:
@@ -145,13 +155,16 @@ def positive_codes(options: Mapping[int, str]) -> tuple[list[int], list[int]]:
     return opinion[: len(opinion) // 2], opinion
 
 
-def _counts(mask: pd.DataFrame | pd.Series, owner: pd.Series, index) -> pd.Series:
-    return (
-        pd.Series(np.asarray(mask, dtype=float), index=owner.index)
-        .groupby(owner)
-        .sum()
-        .reindex(index, fill_value=0.0)
-    )
+def _counts(mask: pd.DataFrame | pd.Series, owner: pd.Series, index: pd.Index) -> pd.Series:
+    """Per owner in ``index`` the number of rows where ``mask`` holds (0 for an owner
+    without rows; rows without an owner count for nobody): a weighted ``np.bincount``, the
+    arithmetic of ``mask.groupby(owner).sum()`` without a groupby for each of the hundreds
+    of shares of a period."""
+    at = index.get_indexer(owner)
+    mine = at >= 0
+    weights = np.asarray(mask, dtype=float)[mine]
+    counts = np.bincount(at[mine], weights=weights, minlength=len(index))
+    return pd.Series(counts, index=index)
 
 
 def share_masks(item: Item, answers: pd.DataFrame) -> list[tuple[str, pd.Series, pd.Series]]:
@@ -260,10 +273,14 @@ def share_counts(
                 for _, hits, n in found:
                     hidden |= (n > 0) & (hits >= n)
             for key, hits, n in found:
-                rows = shares(figure, key, hits, n)
-                rows["testable"] = (~hidden & (n >= threshold(item))).to_numpy()
-                parts.append(rows)
-    return pd.concat(parts, ignore_index=True) if parts else empty()
+                columns = _share_columns(figure, key, hits, n)
+                columns["testable"] = (~hidden & (n >= threshold(item))).to_numpy()
+                parts.append(columns)
+    if not parts:
+        return empty()
+    # one frame from the columns of every share: a frame per share and a concat of them
+    # took most of this function's time (hundreds of shares per period)
+    return pd.DataFrame({c: np.concatenate([part[c] for part in parts]) for c in parts[0]})
 
 
 def recommend_counts(
