@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,dask]'
+	$(BIN)/python -m compileall -q src >/dev/null  # as pip does for an installed package
 	touch $(STAMP)
 
 install: $(STAMP)

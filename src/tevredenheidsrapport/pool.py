@@ -39,18 +39,36 @@ _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 RECYCLE_MB = 120.0
 
 
+#: What a report imports on first use, imported once in the parent instead of in every
+#: worker (and again in every fresh fork that replaces one): the report's own modules, the
+#: writers' libraries, and fontTools, whose font tables load as a first subset needs them.
+WARM_MODULES = (
+    "typst",
+    "matplotlib.backends.backend_svg",
+    "papermill.translators",
+    "tevredenheidsrapport.report",
+    "tevredenheidsrapport.docx",
+    "tevredenheidsrapport.nlmap",
+    "fontTools.subset",
+    "lxml.etree",
+)
+
+
 def warm() -> None:
-    """Pay the imports once in the parent, so forked workers start warm."""
+    """Pay the imports once in the parent, so forked workers start warm: every module of
+    :data:`WARM_MODULES`, and the font tables a first HTML's font subset loads (one subset
+    of one character; nothing is kept but the imported modules)."""
     import importlib
 
-    from . import engine
+    from . import engine, webfigures
 
     engine.register()
-    for module in ("typst", "matplotlib.backends.backend_svg", "papermill.translators"):
+    for module in WARM_MODULES:
         try:
             importlib.import_module(module)
         except ImportError:  # only a warm-up
             pass
+    webfigures.font_face("normal", {"a"})
 
 
 def run_local(
