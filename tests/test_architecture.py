@@ -32,6 +32,7 @@ MEMOISED = {
     "nlmap.load_provinces": "the province shapes shipped in resources/provinces.json",
     "nlmap.province_path": "one province shape as a matplotlib Path, from the same file",
     "nlmap._bounds": "the bounding box of those shapes",
+    "theme._blank_figure": "an empty figure in the pinned style, pickled: the style's constants",
 }
 IMMUTABLE = (
     str,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import math
 import re
@@ -491,11 +490,11 @@ def test_dollar_signs_in_labels_stay_literal(choice):
 
 # --- blank figures -------------------------------------------------------------------------------
 def test_figures_drawn_on_copies_of_a_blank_are_the_figures_drawn_anew(
-    tmp_path, means, grades, choice, stacked
+    tmp_path, monkeypatch, means, grades, choice, stacked
 ):
-    """Inside theme.blank_figures every figure starts from a copy of one blank figure (as the
-    report's drawing loop does): each kind, in any order and size, gives the same bytes as
-    drawn on a figure built for it, so no copy carries anything of another."""
+    """Every figure starts from a copy of one blank figure (theme.new_axes): each kind, in
+    any order and size, gives the same bytes as drawn on a figure built for it, so no copy
+    carries anything of another or of the blank's own size."""
     donut = pd.DataFrame({"option": SCALE, "percent": [83.3, 16.7, 0.0, 0.0, 0.0]})
     drawings = [
         lambda: figures.plot_stacked(stacked),
@@ -508,19 +507,17 @@ def test_figures_drawn_on_copies_of_a_blank_are_the_figures_drawn_anew(
         lambda: figures.plot_stacked(stacked),
     ]
 
-    def draw_all(folder, scope) -> list[bytes]:
+    def draw_all(folder) -> list[bytes]:
         folder.mkdir()
-        out, axes = [], []
-        with scope():
-            for i, draw in enumerate(drawings):
-                with theme.style():
-                    ax = draw()
-                    axes.append(ax)
-                    out.append(theme.save_svg(ax, folder / f"{i}.svg").read_bytes())
+        axes = [draw() for draw in drawings]
         assert len({id(ax.figure) for ax in axes}) == len(axes)  # a figure of its own each
-        return out
+        return [theme.save_svg(ax, folder / f"{i}.svg").read_bytes() for i, ax in enumerate(axes)]
 
-    anew = draw_all(tmp_path / "anew", contextlib.nullcontext)
-    copied = draw_all(tmp_path / "copied", theme.blank_figures)
+    copied = draw_all(tmp_path / "copied")
+    monkeypatch.setattr(
+        theme,
+        "new_axes",
+        lambda height, width, rect: theme.new_figure(height, width).add_axes(rect),
+    )
+    anew = draw_all(tmp_path / "anew")
     assert copied == anew
-    assert theme._BLANK.get() is None  # the blank went with its block

@@ -116,12 +116,10 @@ def draw_all(pending: Pending, *, jobs: int = 1) -> None:
 
 
 def _draw(share: Pending) -> None:
-    """Draw and save a share of the figures in this process, in the report's style, each on
-    a copy of one blank figure (:func:`.theme.blank_figures`)."""
-    with theme.blank_figures():
-        for path, draw in share:
-            with theme.style():
-                theme.save_svg(draw(), path)
+    """Draw and save a share of the figures in this process, in the report's style."""
+    for path, draw in share:
+        with theme.style():
+            theme.save_svg(draw(), path)
 
 
 def _wait(helpers: dict[int, Pending], timeout: float) -> list[Pending]:
