@@ -14,6 +14,7 @@ its files if it did not wait).
 from __future__ import annotations
 
 import errno
+import gc
 import json
 import os
 import resource
@@ -27,7 +28,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tevredenheidsrapport import batch, config, dataset, demo, fsutil, render
+from tevredenheidsrapport import batch, cli, config, dataset, demo, fsutil, render
 from tevredenheidsrapport.cli import main
 from tevredenheidsrapport.errors import OutputPathError
 
@@ -638,3 +639,18 @@ def test_two_renders_of_one_report_at_once_do_not_mix(period, alone, here, monke
     assert outputs["veertig"]["pdf"] != alone["pdf"]  # the settings do matter
     suppressed = {n: json.loads(outputs[n]["json"])["suppressed"] for n in runs}
     assert len(suppressed["veertig"]) > len(suppressed["drie"])
+
+
+def test_the_imports_of_a_render_run_without_the_collector_which_is_on_again_after():
+    was = gc.isenabled()
+    try:
+        with cli._importing():
+            assert not gc.isenabled()
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+        with pytest.raises(ImportError), cli._importing():
+            import tevredenheidsrapport.no_such_module  # noqa: F401
+        assert gc.isenabled()  # on again when an import fails
+    finally:
+        gc.unfreeze()
+        if not was:
+            gc.disable()
