@@ -52,8 +52,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def _importing() -> Iterator[None]:
     """The imports of ``tevreden render`` (pandas, matplotlib, scipy, papermill: a few hundred
     thousand objects that live as long as the process) without the garbage collector, which
-    would scan them again and again as they grow (0,2 s); afterwards they are frozen, so
-    that the collections while a report renders skip them too (another 0,2 s for one
+    would scan them again and again as they grow (0.2 s); afterwards they are frozen, so
+    that the collections while a report renders skip them too (another 0.2 s for one
     report). No cycle is left uncollected: the collector is on again before any work."""
     gc.disable()
     try:

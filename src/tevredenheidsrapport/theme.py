@@ -223,8 +223,9 @@ def new_axes(height: float, width: float, rect: tuple[float, float, float, float
 
     Building a figure with its Axes (spines, axes, ticks, title texts) takes about 4 ms,
     and a report draws some forty; unpickling an empty one (:func:`_blank_figure`) and
-    giving it its size takes about 1,5 ms and draws the same bytes (the tests compare
-    them). For the plot functions, which all draw in :func:`style`, the style of the blank."""
+    giving it its size takes about 1.5 ms and draws the same bytes (the tests compare
+    them). The copy has the settings of :func:`style`, where the plot functions draw, even
+    when called outside it."""
     fig = pickle.loads(_blank_figure())  # noqa: S301 - our own bytes (_blank_figure)
     FigureCanvasAgg(fig)
     fig.set_size_inches(width, height)
