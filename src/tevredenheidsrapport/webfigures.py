@@ -23,7 +23,7 @@ import re
 from pathlib import Path
 from types import MappingProxyType
 
-from .fsutil import is_within
+from .renderers import checked_image
 from .theme import FONT_DIR
 
 #: The family the figures name (theme.FONT), and the font file of each weight they use.
@@ -129,13 +129,14 @@ def inline_figures(page: str, base: Path | None = None) -> str:
 
 def _svg_source(src: str, base: Path | None) -> str | None:
     """The SVG document an image's ``src`` names: decoded from a data URL, or read from a
-    file under ``base``; None for anything else."""
+    figure file under ``base`` (:func:`.renderers.checked_image`); None for anything else."""
     data = _SVG_DATA.fullmatch(src)
     if data:
         return base64.b64decode(data.group(1)).decode("utf-8")
-    if base is None or not src.endswith(".svg") or ":" in src:
+    if base is None or ":" in src:
         return None
-    path = base / html.unescape(src)
-    if not is_within(path, base) or not path.is_file():
+    try:  # the renderer's own rule for a report's image: a figure file inside the folder
+        path = checked_image(base / html.unescape(src), base)
+    except ValueError:
         return None
-    return path.read_text(encoding="utf-8")
+    return path.read_text(encoding="utf-8") if path.is_file() else None
