@@ -386,3 +386,15 @@ def test_counts_per_owner_are_the_groupby_sums_with_absent_owners_zero():
     expected = mask.astype(float).groupby(owner).sum().reindex(index, fill_value=0.0)
     pd.testing.assert_series_equal(got, expected, check_names=False)
     assert got.to_dict() == {"p1": 1.0, "p2": 2.0, "p3": 0.0}  # the row without owner: nobody's
+
+
+def test_owner_positions_sort_the_owners_and_leave_rows_without_one_out():
+    # as the shares of a questionnaire count them: once per questionnaire, then per share
+    owner = pd.Series(["p2", "p10", None, "p2", "p1"], dtype="string[pyarrow]")
+    at, owners = comparisons.owner_positions(owner)
+    assert list(owners) == sorted({"p2", "p10", "p1"})  # Python's order of the ids
+    assert at.tolist() == [2, 1, -1, 2, 0]
+    mask = pd.Series([True, True, True, False, True])
+    got = comparisons._tally(mask, at, owners)
+    pd.testing.assert_series_equal(got, comparisons._counts(mask, owner, owners))
+    assert got.to_dict() == {"p1": 1.0, "p10": 1.0, "p2": 1.0}

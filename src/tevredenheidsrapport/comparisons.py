@@ -160,11 +160,22 @@ def _counts(mask: pd.DataFrame | pd.Series, owner: pd.Series, index: pd.Index) -
     without rows; rows without an owner count for nobody): a weighted ``np.bincount``, the
     arithmetic of ``mask.groupby(owner).sum()`` without a groupby for each of the hundreds
     of shares of a period."""
-    at = index.get_indexer(owner)
+    return _tally(mask, index.get_indexer(owner), index)
+
+
+def _tally(mask: pd.DataFrame | pd.Series, at: np.ndarray, index: pd.Index) -> pd.Series:
+    """:func:`_counts` with each row's position in ``index`` already found (-1: no owner)."""
     mine = at >= 0
     weights = np.asarray(mask, dtype=float)[mine]
     counts = np.bincount(at[mine], weights=weights, minlength=len(index))
     return pd.Series(counts, index=index)
+
+
+def owner_positions(owner: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """(each row's position among the owners, the owners sorted): found once per
+    questionnaire, not per share; -1 for a row without an owner."""
+    at, found = pd.factorize(owner, sort=True)
+    return at, pd.Index(np.asarray(found, dtype=object))
 
 
 def share_masks(item: Item, answers: pd.DataFrame) -> list[tuple[str, pd.Series, pd.Series]]:
@@ -205,11 +216,13 @@ def item_shares(
     answers: pd.DataFrame,
     owner: pd.Series,
     figure: str,
+    positions: tuple[np.ndarray, pd.Index] | None = None,
 ) -> list[tuple[str, pd.Series, pd.Series]]:
-    """(key, hits, n) per provider for every share of :func:`share_masks`."""
-    providers = pd.Index(sorted(set(owner.dropna())))
+    """(key, hits, n) per provider for every share of :func:`share_masks`; ``positions``:
+    :func:`owner_positions` of ``owner``, when the caller has it already."""
+    at, providers = owner_positions(owner) if positions is None else positions
     return [
-        (key, _counts(hits, owner, providers), _counts(n, owner, providers))
+        (key, _tally(hits, at, providers), _tally(n, at, providers))
         for key, hits, n in share_masks(item, answers)
     ]
 
@@ -261,11 +274,12 @@ def share_counts(
         if answers.empty:
             continue
         owner = owners(owner_of, answers)
+        positions = owner_positions(owner)
         for item in book.items:
             if book.roles.get("recommend") == item.id:
                 continue  # pooled over questionnaires: see recommend_counts
             figure = f"{book.questionnaire}-{item.id}"
-            found = item_shares(book, item, answers, owner, figure)
+            found = item_shares(book, item, answers, owner, figure, positions)
             if not found:
                 continue
             hidden = pd.Series(False, index=found[0][2].index)

@@ -59,14 +59,26 @@ class Survey:
         suppression, :func:`.privacy.protect_grades`); each computed on first use and kept."""
         return _LazyMap(self.dataset.providers.index, self._disclose_grades)
 
+    @cached_property
+    def client_grades(self) -> pd.DataFrame:
+        """Completed client grades of every provider (:func:`.metrics.completed_grades`)."""
+        return metrics.completed_grades(self.dataset.persons)
+
+    @cached_property
+    def client_grades_by_provider(self) -> dict[str, pd.DataFrame]:
+        """:attr:`client_grades` split per provider once (a provider without any: absent)."""
+        done = self.client_grades
+        return {str(pid): part for pid, part in done.groupby("provider_id", sort=False)}
+
     def _disclose_grades(self, provider_id: str) -> privacy.GradeDisclosure:
         p = self.settings.privacy
-        persons = self.persons(provider_id)
-        done = metrics.completed_grades(persons)
+        done = self.client_grades_by_provider.get(provider_id, self.client_grades.iloc[0:0])
         counts = privacy.counts_by_service(done["dienst"].tolist(), done["cijfer"].tolist())
         if not privacy.needs_protection(counts, p.min_answers):
             return privacy.protect_grades(counts, min_answers=p.min_answers, width=0)
-        outcome = metrics.norm_outcome(persons, self.settings.norm, min_answers=p.min_answers)
+        outcome = metrics.norm_outcome(
+            self.persons(provider_id), self.settings.norm, min_answers=p.min_answers
+        )
         n = self.settings.norm
         rule = privacy.NormRule(n.total_min, n.service_min, n.insufficient_below, n.insufficient_as)
         judged = frozenset(d for d, c in counts.items() if c.sum() >= p.min_answers)
@@ -89,7 +101,7 @@ class Survey:
         """Completed client grades with their provider, and which of them a benchmark may
         hold: for Totaal those of providers whose report shows Totaal, per service those
         of the cells the reports show."""
-        done = metrics.completed_grades(self.dataset.persons)
+        done = self.client_grades
         disclosure = {p: self.grade_disclosure[p] for p in self.provider_ids()}
         pid, dienst = done["provider_id"].astype(str), done["dienst"]
         total_ok = pid.map({p: d.total_shown for p, d in disclosure.items()}).astype(bool)
@@ -275,7 +287,7 @@ class Survey:
     def benchmark_grade_distribution(self) -> pd.DataFrame:
         """Distribution of client grades over the providers whose report shows theirs; all
         NaN where it may not be shown."""
-        done = metrics.completed_grades(self.dataset.persons)
+        done = self.client_grades
         pid = done["provider_id"].astype(str)
         shown = {p: self.grade_disclosure[p].distribution_shown for p in self.provider_ids()}
         ok = pid.map(shown).astype(bool)
