@@ -33,6 +33,7 @@ MEMOISED = {
     "nlmap.province_path": "one province shape as a matplotlib Path, from the same file",
     "nlmap._bounds": "the bounding box of those shapes",
     "theme._blank_figure": "an empty figure in the pinned style, pickled: the style's constants",
+    "theme._text_extent": "the size of a string in a font file at a size: the font's own metrics",
 }
 IMMUTABLE = (
     str,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import io
 import math
 import re
 
@@ -489,14 +490,10 @@ def test_dollar_signs_in_labels_stay_literal(choice):
 
 
 # --- blank figures -------------------------------------------------------------------------------
-def test_figures_drawn_on_copies_of_a_blank_are_the_figures_drawn_anew(
-    tmp_path, monkeypatch, means, grades, choice, stacked
-):
-    """Every figure starts from a copy of one blank figure (theme.new_axes): each kind, in
-    any order and size, gives the same bytes as drawn on a figure built for it, so no copy
-    carries anything of another or of the blank's own size."""
+def _every_kind(means, grades, choice, stacked) -> list:
+    """A drawing of every plot kind, each a function that draws it anew."""
     donut = pd.DataFrame({"option": SCALE, "percent": [83.3, 16.7, 0.0, 0.0, 0.0]})
-    drawings = [
+    return [
         lambda: figures.plot_stacked(stacked),
         lambda: figures.plot_means(means),
         lambda: figures.plot_grade_distribution(grades),
@@ -504,8 +501,16 @@ def test_figures_drawn_on_copies_of_a_blank_are_the_figures_drawn_anew(
         lambda: figures.plot_multi(choice),
         lambda: figures.plot_donut(donut, center_text="8,4"),
         lambda: figures.plot_invitation_flow(STEPS),
-        lambda: figures.plot_stacked(stacked),
     ]
+
+
+def test_figures_drawn_on_copies_of_a_blank_are_the_figures_drawn_anew(
+    tmp_path, monkeypatch, means, grades, choice, stacked
+):
+    """Every figure starts from a copy of one blank figure (theme.new_axes): each kind, in
+    any order and size, gives the same bytes as drawn on a figure built for it, so no copy
+    carries anything of another or of the blank's own size."""
+    drawings = _every_kind(means, grades, choice, stacked) + [lambda: figures.plot_stacked(stacked)]
 
     def draw_all(folder) -> list[bytes]:
         folder.mkdir()
@@ -521,3 +526,35 @@ def test_figures_drawn_on_copies_of_a_blank_are_the_figures_drawn_anew(
     )
     anew = draw_all(tmp_path / "anew")
     assert copied == anew
+
+
+# --- text measured once ------------------------------------------------------------------------
+def test_svg_measured_once_per_text_is_matplotlibs_own_svg(
+    tmp_path, means, grades, choice, stacked
+):
+    """save_svg measures a text once per process (theme._SvgRenderer): every figure kind
+    gives the bytes of matplotlib's own SVG canvas, whatever was measured before it."""
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    for i, draw in enumerate(_every_kind(means, grades, choice, stacked)):
+        ours = theme.save_svg(draw(), tmp_path / f"{i}.svg").read_bytes()
+        fig = draw().figure
+        FigureCanvasSVG(fig)
+        with theme.style():
+            fig.savefig(tmp_path / f"{i}-mpl.svg", format="svg", metadata={"Date": None})
+        assert ours == (tmp_path / f"{i}-mpl.svg").read_bytes(), i
+
+
+def test_text_extent_is_the_svg_renderers_measure():
+    from matplotlib.backends.backend_svg import RendererSVG
+    from matplotlib.font_manager import FontProperties
+
+    plain = RendererSVG(100, 100, io.StringIO())
+    ours = theme._SvgRenderer(100, 100, io.StringIO())
+    with theme.style():
+        for size, weight in ((7.0, "normal"), (9.5, "bold")):
+            prop = FontProperties(size=size, weight=weight)
+            for text in ("Alle deelnemers", "Heel tevreden", "37,5%", "n = 12", "ë ï"):
+                expected = plain.get_text_width_height_descent(text, prop, False)
+                assert ours.get_text_width_height_descent(text, prop, False) == expected
+                assert ours.get_text_width_height_descent(text, prop, False) == expected  # memo

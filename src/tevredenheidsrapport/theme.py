@@ -15,6 +15,7 @@ the same DejaVu fonts, and in the HTML inline with a subset of them (:mod:`.webf
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import functools
 import os
@@ -27,8 +28,11 @@ from typing import ParamSpec, TypeVar
 
 import matplotlib
 import seaborn as sns
+from matplotlib import cbook, font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_mixed import MixedModeRenderer
+from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.colors import LinearSegmentedColormap, to_hex, to_rgb
 from matplotlib.figure import Figure
 
@@ -284,6 +288,7 @@ def save_svg(fig: Figure | Axes, path: str | os.PathLike[str]) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh, style():
+            _SvgCanvas(fig)
             fig.savefig(fh, format="svg", metadata={"Date": None})
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
@@ -294,6 +299,60 @@ def save_svg(fig: Figure | Axes, path: str | os.PathLike[str]) -> Path:
     finally:
         close(fig)
     return path
+
+
+class _SvgRenderer(RendererSVG):
+    """matplotlib's SVG renderer that measures a plain text once per process: the size of a
+    string in a font is a pure function of the two (:func:`_text_extent`), and matplotlib
+    measures every text of every figure anew (its cache is per renderer, so per figure),
+    while a report repeats the same tick labels, legends and options in figure after
+    figure (about two thirds of its measurements)."""
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        if ismath:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        files = tuple(str(f) for f in font_manager.fontManager._find_fonts_by_props(prop))
+        return _text_extent(s, files, float(prop.get_size_in_points()))
+
+
+@functools.lru_cache(maxsize=8192)
+def _text_extent(text: str, files: tuple[str, ...], size: float) -> tuple[float, float, float]:
+    """(width, height, descent) in points of ``text`` set in the fonts ``files`` (the first
+    with the glyph wins) at ``size`` points, as matplotlib's SVG renderer measures it."""
+    from matplotlib.ft2font import LoadFlags
+    from matplotlib.textpath import TextToPath
+
+    font = font_manager.get_font(files)
+    font.set_size(TextToPath.FONT_SCALE, TextToPath.DPI)
+    font.set_text(text, 0.0, flags=LoadFlags.NO_HINTING)
+    width, height = font.get_width_height()
+    scale = size / TextToPath.FONT_SCALE
+    return width / 64.0 * scale, height / 64.0 * scale, font.get_descent() / 64.0 * scale
+
+
+class _SvgCanvas(FigureCanvasSVG):
+    """The SVG canvas of :func:`save_svg`: matplotlib's ``print_svg``, with
+    :class:`_SvgRenderer` as its renderer. ``savefig`` passes every canvas outside
+    matplotlib the options of the raster formats too (``dpi``, ``facecolor``...), which
+    matplotlib's own SVG canvas is spared and ignores; so does this one."""
+
+    def print_svg(self, filename, *, bbox_inches_restore=None, metadata=None, **_raster):
+        with cbook.open_file_cm(filename, "w", encoding="utf-8") as fh:
+            if not cbook.file_requires_unicode(fh):
+                fh = codecs.getwriter("utf-8")(fh)
+            dpi = self.figure.dpi
+            self.figure.dpi = 72
+            width, height = self.figure.get_size_inches()
+            renderer = MixedModeRenderer(
+                self.figure,
+                width,
+                height,
+                dpi,
+                _SvgRenderer(width * 72, height * 72, fh, image_dpi=dpi, metadata=metadata),
+                bbox_inches_restore=bbox_inches_restore,
+            )
+            self.figure.draw(renderer)
+            renderer.finalize()
 
 
 def close(fig: Figure) -> None:
