@@ -395,6 +395,6 @@ def test_owner_positions_sort_the_owners_and_leave_rows_without_one_out():
     assert list(owners) == sorted({"p2", "p10", "p1"})  # Python's order of the ids
     assert at.tolist() == [2, 1, -1, 2, 0]
     mask = pd.Series([True, True, True, False, True])
-    got = comparisons._tally(mask, at, owners)
+    got = comparisons.tally(mask, at, owners)
     pd.testing.assert_series_equal(got, comparisons._counts(mask, owner, owners))
     assert got.to_dict() == {"p1": 1.0, "p10": 1.0, "p2": 1.0}

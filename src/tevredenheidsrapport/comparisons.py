@@ -160,10 +160,10 @@ def _counts(mask: pd.DataFrame | pd.Series, owner: pd.Series, index: pd.Index) -
     without rows; rows without an owner count for nobody): a weighted ``np.bincount``, the
     arithmetic of ``mask.groupby(owner).sum()`` without a groupby for each of the hundreds
     of shares of a period."""
-    return _tally(mask, index.get_indexer(owner), index)
+    return tally(mask, index.get_indexer(owner), index)
 
 
-def _tally(mask: pd.DataFrame | pd.Series, at: np.ndarray, index: pd.Index) -> pd.Series:
+def tally(mask: pd.DataFrame | pd.Series, at: np.ndarray, index: pd.Index) -> pd.Series:
     """:func:`_counts` with each row's position in ``index`` already found (-1: no owner)."""
     mine = at >= 0
     weights = np.asarray(mask, dtype=float)[mine]
@@ -222,7 +222,7 @@ def item_shares(
     :func:`owner_positions` of ``owner``, when the caller has it already."""
     at, providers = owner_positions(owner) if positions is None else positions
     return [
-        (key, _tally(hits, at, providers), _tally(n, at, providers))
+        (key, tally(hits, at, providers), tally(n, at, providers))
         for key, hits, n in share_masks(item, answers)
     ]
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import comparisons, labels, metrics, privacy
@@ -350,9 +351,10 @@ class Survey:
         book = self.dataset.codebooks.get(codebook_id)
         if book is None or frame.empty:
             return frame
-        provider = comparisons.owners(self.owner_of, frame)
+        # each row's provider as a position among the providers, found once: the answers
+        # per provider of every column are then a bincount, not a groupby of strings
+        at, providers = comparisons.owner_positions(comparisons.owners(self.owner_of, frame))
         out = frame.copy()
-        filled = out.notna().groupby(provider).sum()  # answers per provider and column
         for item in book.items:
             if not item.kind.coded or item.kind.distribution(item, frame.iloc[0:0]) is None:
                 continue
@@ -360,15 +362,12 @@ class Survey:
             threshold = self.threshold(item)
             groups = [[c] for c in columns] if item.rows else [columns]  # matrix: per row
             for group in groups:
-                if len(group) == 1:
-                    n = filled[group[0]]
-                else:
-                    n = out[group].notna().all(axis=1).groupby(provider).sum()
-                few = n.index[(n > 0) & (n < threshold)]
+                n = comparisons.tally(out[group].notna().all(axis=1), at, providers)
+                few = np.flatnonzero((n > 0).to_numpy() & (n < threshold).to_numpy())
                 if len(few):
-                    out.loc[provider.isin(few), group] = math.nan
-                    n = n.where(~n.index.isin(few), 0)
-                if not self.benchmark_allowed(n.to_dict()):
+                    out.loc[np.isin(at, few), group] = math.nan
+                    n.iloc[few] = 0.0
+                if not self.benchmark_allowed(n.astype(int).to_dict()):
                     out[group] = math.nan
         return out
 
