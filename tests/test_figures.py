@@ -558,3 +558,18 @@ def test_text_extent_is_the_svg_renderers_measure():
                 expected = plain.get_text_width_height_descent(text, prop, False)
                 assert ours.get_text_width_height_descent(text, prop, False) == expected
                 assert ours.get_text_width_height_descent(text, prop, False) == expected  # memo
+
+
+def test_donut_labels_beside_the_ring_stay_inside_the_figure():
+    # two small wedges just before the top, where their labels stand right-aligned at the
+    # left of the ring: they used to run off the figure's left edge
+    data = pd.DataFrame({"option": SCALE, "percent": [13.3, 66.7, 3.3, 3.3, 13.3]})
+    ax = figures.plot_donut(data)
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    outside = [t for t in ax.texts if t.get_text().endswith("%") and t.get_ha() != "center"]
+    assert outside, "the small wedges are labelled beside the ring"
+    for text in ax.texts:
+        extent = text.get_window_extent(renderer)
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1, text.get_text()

@@ -1130,6 +1130,9 @@ def plot_donut(
         rect = (0.0, (height - side) / 2 / height, side / _DONUT_W, side / height)
         ax = theme.new_axes(height, _DONUT_W, rect)
     ring = 0.36
+    limit = 1.32  # the data limits of both axes: the ring has radius 1
+    bbox = ax.get_position()
+    per_inch = 2 * limit / (bbox.width * ax.figure.get_figwidth())  # data units per inch
     wedges, _ = ax.pie(
         values,
         colors=colors,
@@ -1144,12 +1147,16 @@ def plot_donut(
         inside = value >= min_label
         r = 1 - ring / 2 if inside else 1.16
         x, y = r * math.cos(angle), r * math.sin(angle)
+        ha = "center" if inside or abs(x) < 0.3 else ("left" if x > 0 else "right")
+        if ha != "center":  # a label beside the ring stays inside the figure
+            room = limit - 0.03 - _text_width(fmt.percent(value), theme.VALUE_SIZE) * per_inch
+            x = max(x, -room) if x < 0 else min(x, room)
         _text(
             ax,
             x,
             y,
             fmt.percent(value),
-            ha="center" if inside or abs(x) < 0.3 else ("left" if x > 0 else "right"),
+            ha=ha,
             va="center" if inside or abs(y) < 0.3 else ("bottom" if y > 0 else "top"),
             fontsize=theme.VALUE_SIZE,
             color=theme.text_color_on(wedge.get_facecolor()) if inside else theme.TEXT,
@@ -1167,8 +1174,8 @@ def plot_donut(
             color=theme.PROVIDER,
         )
     ax.set_aspect("equal")
-    ax.set_xlim(-1.32, 1.32)
-    ax.set_ylim(-1.32, 1.32)
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-limit, limit)
     _legend(ax, colors, entries, owns_figure=False, where="right")
     return ax
 
