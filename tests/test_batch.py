@@ -76,6 +76,52 @@ def test_renders_every_provider_on_worker_processes(first, ids):
     assert "6 gerenderd, 0 overgeslagen (ongewijzigd), 0 mislukt" in result.summary()
 
 
+# A fresh interpreter for each: whether this test process has compiled a PDF depends on
+# which tests ran before, and that is what decides whether forking is safe.
+_AFTER_A_PDF = """
+import sys
+from tevredenheidsrapport import config, pool, render
+from tevredenheidsrapport.batch import render_batch
+data, out, work, provider = sys.argv[1:5]
+settings = config.load_settings()
+print("before", pool.forked_typst_works(), flush=True)
+render.render_report(provider, data + "/2025", out, settings=settings, work_root=work,
+                     formats=("pdf",), jobs=1)
+print("after", pool.forked_typst_works(timeout=1.0), flush=True)
+result = render_batch(data, out, settings=settings, formats=("html", "pdf"), work_root=work,
+                      providers=[provider], progress=False, force=True, jobs=2, overview=False)
+print("rendered", len(result.rendered), "failed", len(result.failed), flush=True)
+"""
+
+
+def test_a_batch_after_a_pdf_in_the_same_process_renders_instead_of_hanging(data, ids, tmp_path):
+    """A notebook renders one report (its PDF starts Typst's thread pool), then a batch: a
+    worker forked now would wait forever in its first compile, so the batch sees that and
+    renders in its own process."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _AFTER_A_PDF,
+            str(data),
+            str(tmp_path / "out"),
+            str(tmp_path / "work"),
+            ids[0],
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[:3] == ["before True", "after False", "rendered 1 failed 0"]
+    assert pool.MSG_IN_PROCESS in run.stderr
+    assert (tmp_path / "out" / SPEC.period / f"{ids[0]}.pdf").stat().st_size > 0
+
+
 def test_measures_each_report(first):
     for r in first.result.reports:
         assert r.ok and r.wall > 0 and r.cpu > 0 and r.maxrss_mb > 0

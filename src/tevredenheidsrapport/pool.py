@@ -19,6 +19,7 @@ import multiprocessing.connection as mp_connection
 import os
 import signal
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -37,6 +38,14 @@ _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 #: parent's: pages it shares with the parent count from the start, and a report's own work
 #: needs well under 100 MB.
 RECYCLE_MB = 120.0
+#: How long a forked child may take to compile a one-letter PDF before forking is deemed
+#: unsafe (:func:`forked_typst_works`; it takes some 60 ms when it is safe).
+PROBE_TIMEOUT_S = 3.0
+MSG_IN_PROCESS = (
+    "Dit proces heeft al een PDF gemaakt; een werkproces dat er nu van wordt afgesplitst, "
+    "zou vastlopen. De batch rendert daarom hier, één rapport tegelijk. Sneller gaat het in "
+    "een nieuw proces (tevreden batch)."
+)
 
 
 #: What a report imports on first use, imported once in the parent instead of in every
@@ -83,12 +92,19 @@ def run_local(
     ``surveys`` holds the loaded period of every job (by ``job.period_dir``); forked workers
     inherit it. Each worker renders one report at a time, so a worker that dies names its
     report: that report is retried once in a fresh worker and fails if its worker dies
-    again. No threads run in this process, so forking is safe — as long as it has not
-    compiled a PDF itself: Typst's thread pool, once started, does not survive a fork, and
-    a worker forked after it hangs in its first compile. The batch's parent never compiles;
-    a program that renders a single report and then a batch must run the batch in a new
-    process (the tests compile Typst in child processes for this reason).
+    again. Forking is safe as long as this process has not compiled a PDF itself: Typst's
+    thread pool, once started, does not survive a fork, and a worker forked after it would
+    wait in its first compile forever. The batch's parent never compiles, but a notebook
+    that rendered a report before its batch has: a probe finds that out
+    (:func:`forked_typst_works`), and the reports are then rendered in this process, one
+    at a time (spawned workers would import the caller's script again, which a script
+    without a ``__main__`` guard does not survive).
     """
+    if "fork" in multiprocessing.get_all_start_methods() and not forked_typst_works():
+        print(MSG_IN_PROCESS, file=sys.stderr, flush=True)
+        for job in jobs:
+            done(job, render_job(job, task, surveys[job.period_dir]))
+        return
     todo = deque(jobs)
     ctx = _context()
     inherited = _inheritable(surveys, ctx)
@@ -146,6 +162,46 @@ def run_local(
         for worker in pool:
             worker.stop()
         gc.unfreeze()
+
+
+def forked_typst_works(timeout: float = PROBE_TIMEOUT_S) -> bool:
+    """Whether a child forked from this process can compile a PDF.
+
+    Nothing in the process tells whether Typst's thread pool was started (the batch imports
+    typst in :func:`warm`, but only a compile starts the pool), so a forked child compiles a
+    one-letter page: some 60 ms when forking is safe; a child not done within ``timeout``
+    is stopped, and forking counts as unsafe (on a very slow machine that costs only speed).
+    """
+    from .theme import FONT_DIR
+
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child, which never returns
+        code = 1
+        try:
+            import tempfile
+
+            import typst
+
+            with tempfile.TemporaryDirectory(prefix="tevreden-probe-") as folder:
+                page = Path(folder) / "probe.typ"
+                page.write_text("#set page(width: 2cm, height: 1cm)\nx", encoding="utf-8")
+                typst.compile(
+                    str(page), root=folder, font_paths=[str(FONT_DIR)], ignore_system_fonts=True
+                )
+            code = 0
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status) == 0
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return False
+        time.sleep(0.005)
 
 
 def _context() -> multiprocessing.context.BaseContext:
