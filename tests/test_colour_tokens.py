@@ -64,8 +64,9 @@ def test_html_template_embeds_the_theme_colours():
 
 
 def _compiles(path: Path) -> bool:
-    """Compile with Typst in a child process: Typst's thread pool, once started in the test
-    process, would hang the batch workers that later tests fork from it."""
+    """Compile with Typst in a child process: once Typst's thread pool runs in the test
+    process, no batch may fork workers from it, and later batches render one report at a
+    time (pool.forked_typst_works)."""
     code = "import sys, typst; sys.exit(0 if typst.compile(sys.argv[1]).startswith(b'%PDF') else 1)"
     return subprocess.run([sys.executable, "-c", code, str(path)], timeout=120).returncode == 0
 

@@ -444,8 +444,9 @@ def test_the_invitation_text_follows_the_year(shapes, rendered):
 def test_a_render_leaves_one_set_of_outputs(demo_2025, tmp_path):
     """A render in one format removes the report's files in other formats from an earlier
     run (made perhaps with other settings), so HTML and PDF never disagree in one folder.
-    The CLI runs in a child process: the Word file's figures are compiled by Typst, whose
-    thread pool would hang the batch workers later tests fork from this process."""
+    The CLI runs in a child process: the Word file's figures are compiled by Typst, and
+    once its thread pool runs in this process, later batches here may not fork workers
+    (pool.forked_typst_works) and render one report at a time."""
     out, work = tmp_path / "out", tmp_path / "w"
     cli = [str(Path(sys.executable).parent / "tevreden")]
     args = [*cli, "render", "koersmakers", "--data", str(demo_2025), "--out", str(out)]

@@ -74,8 +74,8 @@ def rendered(demo_batch, demo_data, settings, tmp_path_factory) -> dict[str, Pat
         if period in folders:
             assert set(formats) <= set(PERIOD_FORMATS[period])
             continue
-        # in a child process: the Word figures are compiled by Typst, whose thread pool,
-        # started in this process, would hang the batch workers that later tests fork
+        # in a child process: the Word figures are compiled by Typst, and once its thread
+        # pool runs in this process, later batches here may not fork their workers
         (fmt,) = formats
         command = [str(Path(sys.executable).parent / "tevreden"), "batch", "--quiet"]
         command += ["--data", str(demo_data / period), "--out", str(out), "--work", str(work)]
