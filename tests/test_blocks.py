@@ -190,3 +190,14 @@ def test_figures_are_collected_by_the_session_sink_not_drawn(report):
     (flow,) = report.figure_invitation_flow()
     assert len(report.session.figures.pending) == before + 1
     assert Path(flow.image).name == "uitnodiging.svg" and not Path(flow.image).exists()
+
+
+def test_a_summary_without_provinces_says_so_in_html_and_pdf_alike():
+    from tevredenheidsrapport import labels
+
+    summary = b.Summary("7,5", "n=12", "c", "s", "x", "b", (), labels.SUMMARY_LABEL)
+    md = PandocMarkdown(base="/w").render([summary])
+    html_part, typst_part = md.split("```{=typst}")
+    for part in (html_part, typst_part):
+        assert labels.SUMMARY_LABEL in part
+        assert labels.SUMMARY_MAP_CAPTION in part and labels.SUMMARY_NO_MAP in part

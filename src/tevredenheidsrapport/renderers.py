@@ -272,6 +272,9 @@ class HtmlRaw:
         cells = []
         if b.map is not None:
             cells.append(self._figure(b.map, "summary-map"))
+        else:  # as the PDF says it
+            no_map = f"<p>{e(labels.SUMMARY_MAP_CAPTION)}</p><p>{e(labels.SUMMARY_NO_MAP)}</p>"
+            cells.append(f'<div class="summary-map">{no_map}</div>')
         cells.append(
             f'<div class="summary-grade"><span class="big">{e(b.grade)}</span><span>{e(b.grade_caption)} ({e(b.grade_note)})</span></div>'
         )
@@ -323,6 +326,9 @@ class TypstRaw:
 
         (map_, map_alt), (donut, donut_alt) = image(b.map), image(b.donut)
         args = {
+            "title": b.label,  # the two formats name and caption it alike
+            "map-caption": b.map.caption if b.map is not None else labels.SUMMARY_MAP_CAPTION,
+            "no-map": labels.SUMMARY_NO_MAP,
             "map": map_,
             "map-alt": map_alt,
             "grade": b.grade,
