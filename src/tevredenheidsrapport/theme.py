@@ -309,9 +309,12 @@ class _SvgRenderer(RendererSVG):
     figure (about two thirds of its measurements)."""
 
     def get_text_width_height_descent(self, s, prop, ismath):
-        if ismath:
+        # the font files of a text, as matplotlib's renderer finds them (a private method:
+        # should a later matplotlib drop it, its own measure is used, as before)
+        find = getattr(font_manager.fontManager, "_find_fonts_by_props", None)
+        if ismath or find is None:
             return super().get_text_width_height_descent(s, prop, ismath)
-        files = tuple(str(f) for f in font_manager.fontManager._find_fonts_by_props(prop))
+        files = tuple(str(f) for f in find(prop))
         return _text_extent(s, files, float(prop.get_size_in_points()))
 
 
