@@ -87,3 +87,30 @@ def test_figure_files_of_the_work_folder_are_read_and_nothing_outside_it(tmp_pat
     assert '<img src="../buiten.svg" alt="Buiten">' in out and "Geheim" not in out
     assert '<img src="figures/mist.svg" alt="Weg">' in out
     assert webfigures.inline_figures(page) == page  # without a folder no file is read
+
+
+# --- the web fonts --------------------------------------------------------------------------------
+def test_the_shipped_web_fonts_are_what_the_script_makes_with_names_and_licence():
+    for weight, name in webfigures.WEB_FONTS.items():
+        shipped = (webfigures.WEB_FONT_DIR / name).read_bytes()
+        assert shipped == webfigures.web_font(weight), (
+            f"{name} is out of date: run scripts/web_fonts.py"
+        )
+        font = TTFont(io.BytesIO(shipped))
+        assert set(font.getBestCmap()) == set(webfigures.WEB_CHARACTERS) & set(
+            TTFont(theme.FONT_DIR / webfigures.FILES[weight]).getBestCmap()
+        )
+        assert font["name"].getDebugName(13)  # the licence travels with the file
+
+
+def test_a_page_font_cut_from_the_web_font_is_the_one_cut_from_the_whole_font(
+    monkeypatch, tmp_path
+):
+    samples = [
+        set("Heel tevreden: 13% Alle deelnemers (n=35) ✓ ▲ ▼ ↑ ↓"),
+        set("Ünïcödé Ærø ß ñ € ≤ ≥ − – — “x” … 0123456789,"),
+        set("Привет"),  # not in the web font: cut from the whole font
+    ]
+    from_web = [webfigures.font_face(w, c) for w in webfigures.WEB_FONTS for c in samples]
+    monkeypatch.setattr(webfigures, "WEB_FONT_DIR", tmp_path)  # no web fonts: the whole font
+    assert from_web == [webfigures.font_face(w, c) for w in webfigures.WEB_FONTS for c in samples]

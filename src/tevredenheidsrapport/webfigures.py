@@ -29,6 +29,17 @@ from .theme import FONT_DIR
 #: The family the figures name (theme.FONT), and the font file of each weight they use.
 FAMILY = "DejaVu Sans"
 FILES = MappingProxyType({"normal": "DejaVuSans.ttf", "bold": "DejaVuSans-Bold.ttf"})
+#: Per weight, a subset of that file with every character a report is likely to show:
+#: Latin with its accents, punctuation, and the arrows, triangles and check mark of the
+#: figures (:data:`WEB_CHARACTERS`). A page's subset is cut from it in a third of the time it
+#: takes from the whole font, with the same bytes; ``scripts/web_fonts.py`` makes them from
+#: matplotlib's DejaVu, and a test checks that they are what it makes.
+WEB_FONTS = MappingProxyType({"normal": "DejaVuSans-web.ttf", "bold": "DejaVuSans-Bold-web.ttf"})
+WEB_FONT_DIR = Path(__file__).parent / "resources" / "fonts"
+WEB_CHARACTERS = frozenset(
+    [*range(0x20, 0x250), *range(0x2000, 0x2070)]
+    + [0x20AC, 0x2191, 0x2193, 0x2212, 0x2264, 0x2265, 0x25B2, 0x25BC, 0x2713]
+)
 
 _IMG = re.compile(r"<img\b([^>]*)>")
 _SRC = re.compile(r'\bsrc="([^"]*)"')
@@ -71,23 +82,17 @@ def characters(svg_elements: str) -> dict[str, set[str]]:
 
 def font_face(weight: str, chars: set[str]) -> str:
     """An ``@font-face`` rule with the DejaVu Sans subset for ``chars``: a WOFF file in a
-    data URL, byte-stable (no timestamps)."""
-    from fontTools import subset
+    data URL, byte-stable (no timestamps). Cut from the weight's web font when that has
+    every character (:data:`WEB_FONTS`), else from the whole font file."""
     from fontTools.ttLib import TTFont
 
-    font = TTFont(FONT_DIR / FILES[weight], recalcTimestamp=False, lazy=True)
-    options = subset.Options()
+    web = WEB_FONT_DIR / WEB_FONTS[weight]
+    whole = not web.is_file() or any(ord(c) not in WEB_CHARACTERS for c in chars)
+    font = TTFont(FONT_DIR / FILES[weight] if whole else web, recalcTimestamp=False, lazy=True)
+    options = _subset_options()
     options.flavor = "woff"
     options.name_IDs = []  # the family is named by the rule, not by the file
-    options.notdef_outline = True
-    # Outlines and metrics only: the layout tables are most of the subsetting time, and
-    # without kerning a label is at most a percent or two wider than matplotlib measured it
-    options.layout_features = []
-    options.hinting = False
-    options.drop_tables += ["FFTM", "GSUB", "GPOS", "GDEF"]
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(sorted(chars)))
-    subsetter.subset(font)
+    _subset(font, options, text="".join(sorted(chars)))
     buffer = io.BytesIO()
     font.flavor = "woff"
     font.save(buffer, reorderTables=True)
@@ -96,6 +101,44 @@ def font_face(weight: str, chars: set[str]) -> str:
         f"@font-face {{ font-family: '{FAMILY}'; font-weight: {weight}; font-style: normal;"
         f" src: url(data:font/woff;base64,{data}) format('woff'); }}"
     )
+
+
+def web_font(weight: str) -> bytes:
+    """The web font of ``weight`` (:data:`WEB_FONTS`) as ``scripts/web_fonts.py`` writes it:
+    the whole font's outlines and metrics of :data:`WEB_CHARACTERS`, with its names (and so
+    its copyright and licence) kept."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(FONT_DIR / FILES[weight], recalcTimestamp=False, lazy=True)
+    options = _subset_options()
+    options.name_IDs = ["*"]
+    options.glyph_names = True
+    _subset(font, options, unicodes=sorted(WEB_CHARACTERS))
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+def _subset_options():
+    """What every subset keeps: outlines and metrics only. The layout tables are most of
+    the subsetting time, and without kerning a label is at most a percent or two wider than
+    matplotlib measured it."""
+    from fontTools import subset
+
+    options = subset.Options()
+    options.notdef_outline = True
+    options.layout_features = []
+    options.hinting = False
+    options.drop_tables += ["FFTM", "GSUB", "GPOS", "GDEF"]
+    return options
+
+
+def _subset(font, options, **populate) -> None:
+    from fontTools import subset
+
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(**populate)
+    subsetter.subset(font)
 
 
 def inline_figures(page: str, base: Path | None = None) -> str:
