@@ -54,6 +54,21 @@ def test_builtin_types_in_order():
     assert isinstance(CB.item("coach").kind, MatrixItem)
 
 
+def test_a_type_has_a_distribution_exactly_when_it_defines_one():
+    # the benchmark asks has_distribution instead of computing one on no answers
+    for key in ITEM_TYPES:
+        kind = ITEM_TYPES[key]
+        for item in CB.items:
+            if item.kind is kind:
+                computed = kind.distribution(item, pd.DataFrame(columns=item.columns()))
+                assert kind.has_distribution == (computed is not None), key
+    assert not _NoDistribution().has_distribution
+
+
+class _NoDistribution(ItemType):
+    key = "zonder-verdeling"
+
+
 def test_register_refuses_a_taken_or_missing_key():
     registry = Registry([SingleItem])
     with pytest.raises(ValueError, match="already registered"):

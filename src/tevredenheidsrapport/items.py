@@ -168,6 +168,12 @@ class ItemType:
         :mod:`metrics` function of this type returns it; None when the type has none."""
         return None
 
+    @property
+    def has_distribution(self) -> bool:
+        """Whether answers of this type have a distribution: the type defines
+        :meth:`distribution` (known without computing one)."""
+        return type(self).distribution is not ItemType.distribution
+
     def figure_kind(self, item: Item) -> str | None:
         """The kind of figure of ``item`` (one of :data:`FIGURE_KINDS`), None for none."""
         return None

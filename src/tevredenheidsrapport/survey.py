@@ -356,7 +356,7 @@ class Survey:
         at, providers = comparisons.owner_positions(comparisons.owners(self.owner_of, frame))
         out = frame.copy()
         for item in book.items:
-            if not item.kind.coded or item.kind.distribution(item, frame.iloc[0:0]) is None:
+            if not item.kind.coded or not item.kind.has_distribution:
                 continue
             columns = [c for c in item.kind.columns(item) if c in out.columns]
             threshold = self.threshold(item)
