@@ -20,10 +20,14 @@ from tevredenheidsrapport.fsutil import atomic_write
 
 OUT = Path(__file__).resolve().parents[1] / "_work" / "quarto"
 TOKEN = re.compile(r"\$colour-([a-z-]+)\$")
+#: A Pandoc template comment: from ``$--`` to the end of the line, which Pandoc leaves out.
+COMMENT = re.compile(r"\$--.*(?:\n|$)")
 
 
 def fill(text: str) -> str:
-    """``text`` with every ``$colour-<token>$`` replaced by the theme's value."""
+    """``text`` as Pandoc's template engine gives it: template comments left out, every
+    ``$colour-<token>$`` replaced by the theme's value, ``$$`` a dollar."""
+    text = COMMENT.sub("", text)
     return TOKEN.sub(lambda m: theme.COLOURS[m.group(1)], text).replace("$$", "$")
 
 

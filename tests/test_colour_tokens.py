@@ -99,6 +99,9 @@ def test_quarto_gets_the_theme_colours_through_its_pre_render_script(tmp_path):
     spec.loader.exec_module(module)
     css, cover = module.main(tmp_path)
     assert not re.search(r"\$colour-[a-z-]+\$", css.read_text(encoding="utf-8"))
+    # the partial's template comments are not CSS: left in, they would void the first rule
+    assert "$" not in css.read_text(encoding="utf-8")
+    assert css.read_text(encoding="utf-8").startswith(":root {")
     assert theme.COLOURS["accent"] in css.read_text(encoding="utf-8")
     assert f'fill: rgb("{theme.COLOURS["accent"]}")' in cover.read_text(encoding="utf-8")
     config = yaml.safe_load((root / "_quarto.yml").read_text(encoding="utf-8"))
