@@ -9,8 +9,10 @@ It generates N providers of realistic size with ``tevredenheidsrapport.demo`` (p
 all four questionnaires) in a temporary folder and measures, each as a separate process so
 start-up costs count as a user would pay them:
 
-- **one report by hand**: ``tevreden render <provider>`` (HTML + PDF, cold start), the
-  median of ``--repeat`` runs;
+- **one report by hand**: ``tevreden render <provider>`` (HTML + PDF, cold start, each run
+  with a work folder of its own), the median of ``--repeat`` runs; then the same report
+  ``--repeat`` times again in the first run's work folder, which keeps the loaded period
+  (:mod:`tevredenheidsrapport.periodstore`);
 - **the batch**: ``tevreden batch`` over all N providers (HTML + PDF, every core), with
   core-seconds of every process involved (the batch, its workers, their pandoc runs) from
   ``getrusage(RUSAGE_CHILDREN)``, and per worker its peak memory (``ru_maxrss``; and PSS,
@@ -470,21 +472,31 @@ def main(argv: list[str] | None = None) -> int:
         tevreden = str(BIN / "tevreden")
 
         # one report by hand, cold start
-        singles = []
+        # each cold run in its own work folder, so none finds the period kept by another;
+        # then the same report again, with the period kept in the work folder (periodstore)
+        singles, kept = [], []
         for i in range(args.repeat):
-            out = tmp / f"single-{i}"
-            r = run(
-                [tevreden, "render", typical, "--data", str(period), "--out", str(out)], cwd=tmp
+            cmd = [tevreden, "render", typical, "--data", str(period)]
+            singles.append(
+                run([*cmd, "--out", str(tmp / f"single-{i}"), "--work", f"_w{i}"], cwd=tmp)
             )
-            singles.append(r)
+        for i in range(args.repeat):
+            kept.append(run([*cmd, "--out", str(tmp / f"kept-{i}"), "--work", "_w0"], cwd=tmp))
         single = sorted(singles, key=lambda r: r.wall)[len(singles) // 2]
+        again = sorted(kept, key=lambda r: r.wall)[len(kept) // 2]
         info["single"] = {
             "provider": typical,
             "wall": single.wall,
             "cpu": single.cpu,
             "walls": [r.wall for r in singles],
+            "kept_wall": again.wall,
+            "kept_cpu": again.cpu,
+            "kept_walls": [r.wall for r in kept],
         }
-        print(f"los rapport: {single.wall:.2f} s", file=sys.stderr)
+        print(
+            f"los rapport: {single.wall:.2f} s, periode bewaard: {again.wall:.2f} s",
+            file=sys.stderr,
+        )
 
         # the batch, then a no-op re-run
         out, work, stats_file = tmp / "out", tmp / "work", tmp / "stats.json"
@@ -602,6 +614,16 @@ def markdown(info: dict) -> str:
         f"| één rapport met de hand, koude start (`tevreden render`) | {_s(single['wall'])} (mediaan van "
         f"{len(single['walls'])}; {_nl(single['cpu'])} kernseconden) | papermill {_s(naive['papermill'])} + conversie {_s(naive['convert'])} | "
         f"< {TARGETS['single_s']:.0f} s {check(single['wall'] < TARGETS['single_s'])} |",
+        *(
+            [
+                f"| hetzelfde rapport opnieuw, periode bewaard in de werkmap | "
+                f"{_s(single['kept_wall'])} (mediaan van {len(single['kept_walls'])}; "
+                f"{_nl(single['kept_cpu'])} kernseconden) | | "
+                f"< {TARGETS['single_s']:.0f} s {check(single['kept_wall'] < TARGETS['single_s'])} |"
+            ]
+            if "kept_wall" in single
+            else []
+        ),
         "",
         "Fasen van de batch: "
         + ", ".join(f"{k_} {_s(v)}" for k_, v in b["phases"].items())

@@ -422,7 +422,9 @@ def test_overview_lists_every_provider_and_matches_sidecars(first, ids):
 # --------------------------------------------------------------------------- Dask
 
 
-def test_a_dask_worker_loads_each_period_once_for_all_its_threads(data, settings, monkeypatch):
+def test_a_dask_worker_loads_each_period_once_for_all_its_threads(
+    data, settings, monkeypatch, tmp_path
+):
     pytest.importorskip("distributed")
     from tevredenheidsrapport.dask_backend import BatchPlugin
 
@@ -439,7 +441,9 @@ def test_a_dask_worker_loads_each_period_once_for_all_its_threads(data, settings
     period = (data / SPEC.period).resolve()
     found = []
     threads = [
-        threading.Thread(target=lambda: found.append(plugin.survey(period, settings)))
+        threading.Thread(
+            target=lambda: found.append(plugin.survey(period, settings, str(tmp_path / "w")))
+        )
         for _ in range(4)
     ]
     for thread in threads:
@@ -449,7 +453,14 @@ def test_a_dask_worker_loads_each_period_once_for_all_its_threads(data, settings
     assert len(loads) == 1 and len(found) == 4 and all(s is found[0] for s in found)
     assert found[0].period.id == SPEC.period
     other = config.load_settings(overrides=["privacy.min_answers=4"])
-    assert plugin.survey(period, other) is not found[0] and len(loads) == 2
+    assert plugin.survey(period, other, str(tmp_path / "w")) is not found[0]
+    assert len(loads) == 2
+    # a second worker on this machine reads the period the first one kept (the store keeps
+    # the last settings a period was read with)
+    again = BatchPlugin()
+    again.setup()
+    assert again.survey(period, other, str(tmp_path / "w")).period.id == SPEC.period
+    assert len(loads) == 2
 
 
 def test_dask_cluster_renders_the_same_bytes_with_several_threads(

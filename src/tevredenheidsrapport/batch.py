@@ -135,12 +135,13 @@ def render_batch(
         providers=providers,
         force=force,
         template=template,
+        work_root=work_root,
     )
     _check_period_outputs(plan)
     result = BatchResult(skipped=list(plan.skipped), phases=dict(plan.phases))
 
     t = time.perf_counter()
-    surveys = load_surveys(plan, settings)
+    surveys = load_surveys(plan, settings, work_root)
     result.phases["load"] = time.perf_counter() - t
 
     for period in plan.periods:  # what a killed run was writing is incomplete: remove it
@@ -175,14 +176,21 @@ def _check_period_outputs(plan: BatchPlan) -> None:
                 )
 
 
-def load_surveys(plan: BatchPlan, settings: Settings) -> dict[Path, Survey]:
-    """Load every period with work, before rendering anything (invalid data stops here).
+def load_surveys(
+    plan: BatchPlan, settings: Settings, work_root: str | Path | None = None
+) -> dict[Path, Survey]:
+    """Load every period with work, before rendering anything (invalid data stops here);
+    with ``work_root`` through the period store there (:mod:`.periodstore`).
 
     Returns the loaded surveys by period folder (``Job.period_dir``), aggregated for the
     workers to share. Then records the providers of every period whose data was read and
     whose manifest did not know them yet, so the next plan need not read it again.
     """
-    surveys = {p.inputs.path: p.load(settings).precompute() for p in plan.stale_periods()}
+    surveys = {}
+    for p in plan.stale_periods():
+        surveys[p.inputs.path] = p.load(settings, work_root).precompute()
+        if p.store is not None and not p.from_store:
+            p.store.save(p.survey)
     for period in plan.periods:
         if period.providers is not None and not period.manifest_current:
             write_manifest(period)

@@ -84,6 +84,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         formats=_formats(args.format),
         work_root=args.work,
         jobs=os.cpu_count() or 1,  # one report on its own: its figures use every core
+        keep_period=not args.fresh,
     )
     for kind, path in result.outputs.items():
         print(f"{kind}: {path}")
@@ -162,40 +163,40 @@ def cmd_companion(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _work_arg(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--work",
+        default="_work",
+        help=f"map voor tussenbestanden {what} (standaard: _work)",
+    )
+
+
+def _settings_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--params", help="YAML-bestand met instellingen die params/default.yml aanvullen"
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="SLEUTEL=WAARDE",
+        help="één instelling aanpassen, bv. privacy.min_answers=5",
+    )
+    p.add_argument(
+        "--format",
+        choices=[*config.FORMATS, "both"],
+        default="both",
+        help="uitvoerformaat; both is html en pdf (standaard: both). Bestanden van een "
+        "rapport in andere formaten, van een eerdere run, worden verwijderd",
+    )
+    p.add_argument("--out", default="_output", help="map voor de rapporten (standaard: _output)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tevreden",
         description="Tevredenheidsrapporten per dienstverlener voor het keurmerk Blik op Werk.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="OPDRACHT")
-
-    def work_arg(p: argparse.ArgumentParser, what: str) -> None:
-        p.add_argument(
-            "--work",
-            default="_work",
-            help=f"map voor tussenbestanden {what} (standaard: _work)",
-        )
-
-    def settings_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--params", help="YAML-bestand met instellingen die params/default.yml aanvullen"
-        )
-        p.add_argument(
-            "--set",
-            action="append",
-            metavar="SLEUTEL=WAARDE",
-            help="één instelling aanpassen, bv. privacy.min_answers=5",
-        )
-        p.add_argument(
-            "--format",
-            choices=[*config.FORMATS, "both"],
-            default="both",
-            help="uitvoerformaat; both is html en pdf (standaard: both). Bestanden van een "
-            "rapport in andere formaten, van een eerdere run, worden verwijderd",
-        )
-        p.add_argument(
-            "--out", default="_output", help="map voor de rapporten (standaard: _output)"
-        )
 
     p = sub.add_parser(
         "validate", help="controleer een levering tegen het datacontract en de codeboeken"
@@ -206,8 +207,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("render", help="render het rapport van één dienstverlener")
     p.add_argument("provider", help="provider_id uit providers.csv")
     p.add_argument("--data", required=True, help="map van de meetperiode (met period.yaml)")
-    work_arg(p, "van het rapport; twee runs van hetzelfde rapport wachten op elkaar")
-    settings_args(p)
+    _work_arg(
+        p,
+        "van het rapport en voor de ingelezen meetperiode, die de volgende render met "
+        "dezelfde data, instellingen en code overneemt; twee runs van hetzelfde rapport "
+        "wachten op elkaar",
+    )
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="lees en controleer de meetperiode opnieuw, ook als de werkmap haar bewaart",
+    )
+    _settings_args(p)
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("batch", help="render de rapporten van alle (of enkele) dienstverleners")
@@ -232,11 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SCHEDULER",
         help="render op een Dask-cluster: 'local' of een adres zoals tcp://host:8786",
     )
-    work_arg(p, "per dienstverlener")
+    _work_arg(p, "per dienstverlener")
     p.add_argument(
         "--stats", metavar="BESTAND", help="schrijf metingen (tijd, geheugen per rapport) als JSON"
     )
-    settings_args(p)
+    _settings_args(p)
     p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("demo", help="schrijf de fictieve demodata")

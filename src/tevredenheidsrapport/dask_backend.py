@@ -63,21 +63,23 @@ class BatchPlugin(WorkerPlugin):
     def teardown(self, worker=None) -> None:
         self._surveys.clear()
 
-    def survey(self, path: Path, settings: Settings) -> Survey:
-        """The period at ``path``, loaded and aggregated on first use in this worker."""
-        from .survey import load_survey
+    def survey(self, path: Path, settings: Settings, work_root: str) -> Survey:
+        """The period at ``path``, loaded and aggregated on first use in this worker: from
+        the period store the batch kept in ``work_root`` when the worker sees that folder
+        (a worker on the batch's machine), else from the data (:mod:`.periodstore`)."""
+        from .periodstore import load_kept
 
         if self._lock is None:
             raise RuntimeError("BatchPlugin.setup was not called")
         key = (str(path), settings.fingerprint())
         with self._lock:
             if key not in self._surveys:
-                self._surveys[key] = load_survey(path, settings).precompute()
+                self._surveys[key] = load_kept(path, settings, work_root)
             return self._surveys[key]
 
     def render(self, job: Job, task: Task) -> Outcome:
         """Render ``job`` from the survey this worker keeps, one report at a time."""
-        survey = self.survey(job.period_dir, task.settings)
+        survey = self.survey(job.period_dir, task.settings, task.work_root)
         with self._rendering:
             return render_job(job, task, survey)
 

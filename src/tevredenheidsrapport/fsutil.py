@@ -66,12 +66,14 @@ def _with_path(exc: OSError, path: Path) -> OSError:
     return OSError(exc.errno, exc.strerror, str(path))
 
 
-def _stage(path: Path, payload: bytes) -> str:
-    """Write ``payload`` to a temporary file next to ``path``; returns the temporary's path."""
+def _stage(path: Path, payload: bytes, *, private: bool = False) -> str:
+    """Write ``payload`` to a temporary file next to ``path``; returns the temporary's path.
+    ``private`` keeps it readable by its owner only."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         try:
-            os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; reports are meant to be read
+            if not private:  # mkstemp makes 0600; reports are meant to be read
+                os.chmod(tmp, 0o666 & ~_UMASK)
         except BaseException:
             os.close(fd)
             raise
@@ -113,15 +115,15 @@ def _make_parents(path: Path) -> list[Path]:
     return missing
 
 
-def atomic_write(path: str | Path, data: bytes | str) -> Path:
+def atomic_write(path: str | Path, data: bytes | str, *, private: bool = False) -> Path:
     """Write ``data`` to ``path`` atomically (temp file + rename); returns the path.
 
     A failed write leaves the old file as it was and no temporary file; its OSError names
-    ``path``."""
+    ``path``. ``private`` makes the file readable and writable by its owner only (0600)."""
     path = Path(path)
     _mkdirs(path.parent)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    tmp = _stage(path, payload)
+    tmp = _stage(path, payload, private=private)
     try:
         _replace(tmp, path)
     except BaseException:

@@ -36,6 +36,8 @@ DISTRIBUTIONS = (
     "seaborn",
     "pandas",
     "numpy",
+    "pyarrow",
+    "scipy",
     "papermill",
     "nbformat",
     "pypandoc-binary",
@@ -182,9 +184,8 @@ def _previous_dir(directory: Path, raw: Mapping) -> Path | None:
 # --------------------------------------------------------------------------- code
 
 
-def code_digest(template: str | Path) -> str:
-    """Digest of the package (code and resources), the template and library versions."""
-    template = Path(template).resolve()
+def package_digest() -> str:
+    """Digest of the package (code and resources), the library versions and Python's."""
     versions = {}
     for name in DISTRIBUTIONS:
         try:
@@ -192,7 +193,12 @@ def code_digest(template: str | Path) -> str:
         except metadata.PackageNotFoundError:
             versions[name] = None
     package = files_digest(_walk(PACKAGE_DIR), PACKAGE_DIR)
-    return combine(STAMP_VERSION, package, file_digest(template), versions, sys.version_info[:2])
+    return combine(STAMP_VERSION, package, versions, sys.version_info[:2])
+
+
+def code_digest(template: str | Path) -> str:
+    """Digest of the package (:func:`package_digest`) and the template."""
+    return combine(package_digest(), file_digest(Path(template).resolve()))
 
 
 # --------------------------------------------------------------------------- stamps

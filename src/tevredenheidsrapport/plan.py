@@ -24,6 +24,7 @@ from .errors import ConfigError, UnknownProviderError
 from .fsutil import atomic_write, safe_name
 
 if TYPE_CHECKING:  # pandas is not needed for `--help`
+    from .periodstore import Store
     from .survey import Survey
 
 #: Per period: ``<out>/<period>/.stamps/_period.json`` (provider names never start with ``_``).
@@ -54,7 +55,9 @@ class PeriodPlan:
 
     ``providers`` is None until known, from the manifest or from the data; ``manifest_current``
     says whether the manifest on disk already records them for this version of the data.
-    ``survey`` is the period as loaded while planning (None when planning did not read it).
+    ``survey`` is the period as loaded while planning (None when planning did not read it);
+    ``store`` its period store when loaded with a work folder, and ``from_store`` whether the
+    survey came from there.
     """
 
     def __init__(self, inputs: hashing.PeriodInputs, out_root: Path):
@@ -64,6 +67,8 @@ class PeriodPlan:
         self.providers: list[tuple[str, str]] | None = None  # (id, name) in file order
         self.manifest_current = False
         self.survey: Survey | None = None
+        self.store: Store | None = None
+        self.from_store = False
 
     @property
     def out(self) -> Path:
@@ -73,15 +78,23 @@ class PeriodPlan:
         """The input digest of one provider's report."""
         return hashing.combine(base, self.inputs.digest, provider)
 
-    def load(self, settings: Settings) -> Survey:
+    def load(self, settings: Settings, work_root: str | Path | None = None) -> Survey:
         """Read and validate the period once (raises DataError); returns the Survey.
 
-        Learns the period's id and providers from the data. Writes nothing.
+        Learns the period's id and providers from the data. With ``work_root`` the survey
+        comes from the period store there when its inputs did not change
+        (:mod:`.periodstore`; :attr:`store` then says so). Writes nothing.
         """
         if self.survey is None:
+            from .periodstore import Store
             from .survey import load_survey
 
-            self.survey = load_survey(self.inputs.path, settings)
+            if work_root is not None:
+                self.store = Store.of(self.inputs.path, settings, work_root)
+                self.survey = self.store.load()
+                self.from_store = self.survey is not None
+            if self.survey is None:
+                self.survey = load_survey(self.inputs.path, settings)
             self.period_id = self.survey.period.id
             names = self.survey.dataset.providers["name"]
             self.providers = [
@@ -124,8 +137,11 @@ def plan_batch(
     providers: Sequence[str] | None = None,
     force: bool = False,
     template: str | Path = TEMPLATE,
+    work_root: str | Path | None = None,
 ) -> BatchPlan:
-    """Hash the inputs once and decide which reports are stale; writes nothing.
+    """Hash the inputs once and decide which reports are stale; writes nothing. A period
+    it has to read comes from the period store under ``work_root`` when it can
+    (:meth:`PeriodPlan.load`).
 
     Data is only read when a period's provider list is not known from an earlier batch
     with the same data. Raises FileNotFoundError when ``data`` holds no period, DataError
@@ -148,7 +164,7 @@ def plan_batch(
         period.providers = None if period.inputs.id is None else read_manifest(period)
         period.manifest_current = period.providers is not None
         if period.providers is None:
-            period.load(settings)
+            period.load(settings, work_root)
     _check_unique(periods)
     _check_selection(periods, providers)
     todo: list[Job] = []

@@ -28,7 +28,7 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.execute import raise_for_execution_errors
 from papermill.parameterize import parameterize_notebook
 
-from . import engine, theme
+from . import engine, periodstore, theme
 from .blocks import BLOCKS_MIME, Blocks, ReportRecord, entries
 from .config import DEFAULT_FORMATS, FORMATS, RESOURCES, TEMPLATE, Settings, check_formats
 from .errors import RenderError, os_error_text
@@ -396,6 +396,7 @@ def render_report(
     work_root: str | Path = "_work",
     jobs: int = 1,
     survey: Survey | None = None,
+    keep_period: bool = True,
 ) -> RenderResult:
     """Render the report of ``provider`` for the period at ``data`` into ``out_dir``.
 
@@ -404,7 +405,9 @@ def render_report(
     files of the other formats, left by an earlier render, so that the folder never mixes
     outputs of different runs. ``survey`` is the period
     already loaded with these settings and ``template`` the parsed template
-    (:func:`load_template`; the batch passes both); without them they are read here. ``jobs``
+    (:func:`load_template`; the batch passes both); without them they are read here, and with
+    ``keep_period`` the loaded period is kept in the work folder for the next render of the
+    same inputs (:mod:`.periodstore`). ``jobs``
     is the number of cores this one report may use: its figures are drawn and its formats
     written side by side (the batch, which renders a report per core, passes 1); the
     outputs do not depend on it.
@@ -429,6 +432,8 @@ def render_report(
     work_dir = (Path(work_root) / safe_name(data.name) / name).resolve()
     check_folders(data, out_dir, work_dir)
     # invalid data and unknown providers are the user's to fix: say so before executing
+    store = periodstore.Store.of(data, settings, work_root) if keep_period else None
+    kept = survey is not None or (store is not None and (survey := store.load()) is not None)
     if survey is None:
         survey = load_survey(data, settings)
     survey.check_provider(provider)
@@ -441,6 +446,8 @@ def render_report(
             )
     except OSError as exc:  # the work folder itself (its lock, what a killed run left)
         raise RenderError(provider, "execute", os_error_text(exc, work_dir)) from exc
+    if store is not None and not kept:  # only after a report was made from it
+        store.save(survey)
     result.seconds = time.perf_counter() - t0
     return result
 

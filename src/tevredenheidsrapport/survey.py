@@ -384,6 +384,14 @@ class Survey:
         _ = self.trend.grade_tests
         return self
 
+    #: What a pickled survey (:mod:`.periodstore`) leaves out: splits per provider that
+    #: are quicker to make again than to read (500 small frames each), and the lazy maps of
+    #: one report's own results, which hold a function of this survey.
+    _NOT_KEPT = ("persons_by_provider", "client_grades_by_provider", "table11", "report_tests")
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in self._NOT_KEPT}
+
     def check_provider(self, provider_id: str) -> None:
         """Raise UnknownProviderError unless the period lists ``provider_id``."""
         if provider_id not in self.dataset.providers.index:
