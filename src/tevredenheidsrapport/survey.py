@@ -271,18 +271,29 @@ class Survey:
         """Per provider every test its report shows, with Benjamini-Hochberg adjusted p and
         the direction of a significant difference (:func:`.comparisons.for_report`)."""
         s = self.settings.statistics
-        tests = pd.concat([self.grade_tests, self.trend.grade_tests], ignore_index=True)
-        means = {str(p): f for p, f in tests.groupby("provider_id", sort=False)}
-        counts = {str(p): f for p, f in self.share_counts.groupby("provider_id", sort=False)}
-        return _LazyMap(
-            self.dataset.providers.index,
-            lambda pid: comparisons.for_report(
-                means.get(pid, comparisons.empty()),
-                _joined(counts.get(pid), self.trend.share_counts(pid)),
+        tests, tests_at, counts_at = self._test_rows
+        counts = self.share_counts
+
+        def of(pid: str) -> pd.DataFrame:
+            means = tests.take(tests_at[pid]) if pid in tests_at else comparisons.empty()
+            own = counts.take(counts_at[pid]) if pid in counts_at else None
+            return comparisons.for_report(
+                means,
+                _joined(own, self.trend.share_counts(pid)),
                 min_n=s.min_answers,
                 q=s.fdr,
-            ),
-        )
+            )
+
+        return _LazyMap(self.dataset.providers.index, of)
+
+    @cached_property
+    def _test_rows(self) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """The grade tests of all providers (against the rest and against their previous
+        measurement) with, per provider, the positions of its rows there and in
+        :attr:`share_counts`: found once (a groupby's indices), so that a report takes only
+        its own rows instead of every report splitting all 500 providers' rows again."""
+        tests = pd.concat([self.grade_tests, self.trend.grade_tests], ignore_index=True)
+        return tests, _positions(tests), _positions(self.share_counts)
 
     @cached_property
     def benchmark_grade_distribution(self) -> pd.DataFrame:
@@ -381,7 +392,7 @@ class Survey:
         _ = self.persons_by_provider, self.benchmark_means, self.benchmark_grade_distribution
         _ = self.table11, self._answers, self.grade_disclosure
         _ = self.benchmark_opdrachtgever_grades, self.grade_tests, self.share_counts
-        _ = self.trend.grade_tests
+        _ = self.trend.grade_tests, self._test_rows
         return self
 
     #: What a pickled survey (:mod:`.periodstore`) leaves out: splits per provider that
@@ -459,6 +470,14 @@ def _completed_ids(persons: pd.DataFrame, codebook_id: str) -> pd.Index:
     """Ids of persons in the netto steekproef who completed the questionnaire of a codebook."""
     sel = metrics.completed(persons) & (persons["codebook"] == codebook_id)
     return pd.Index(persons.loc[sel, "person_id"].astype(str))
+
+
+def _positions(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per provider the positions of its rows in ``frame``, in the frame's order."""
+    if frame.empty:
+        return {}
+    found = frame.groupby("provider_id", sort=False, observed=True).indices
+    return {str(pid): at for pid, at in found.items()}
 
 
 def _joined(*frames: pd.DataFrame | None) -> pd.DataFrame:
