@@ -292,10 +292,16 @@ STEPS = (
     ),
     ("figuren tekenen + SVG", "tevredenheidsrapport.drawing", None, "draw_all"),
     ("  waarvan SVG schrijven (savefig)", "tevredenheidsrapport.theme", None, "save_svg"),
-    ("pandoc: markdown -> AST + nummering (Lua)", "tevredenheidsrapport.render", None, "to_ast"),
-    ("pandoc: HTML (figuren ingebed)", "tevredenheidsrapport.render", None, "write_html"),
-    ("PDF: pandoc Typst-writer + Typst", "tevredenheidsrapport.render", None, "write_pdf"),
-    ("  waarvan typst.compile", "typst", None, "compile"),
+    (
+        "pandoc: markdown -> AST + nummering (Lua), terwijl de figuren getekend worden",
+        "tevredenheidsrapport.render",
+        None,
+        "to_ast",
+    ),
+    ("pandoc: HTML-pagina, idem", "tevredenheidsrapport.render", None, "html_page"),
+    ("pandoc: Typst-bron, idem", "tevredenheidsrapport.render", None, "typst_source"),
+    ("figuren in de HTML zetten", "tevredenheidsrapport.render", None, "inline_figures"),
+    ("PDF: typst.compile", "typst", None, "compile"),
 )
 
 

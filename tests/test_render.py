@@ -210,7 +210,7 @@ def test_a_failing_format_is_named_and_nothing_is_written(
     def broken_pdf(*args, **kwargs):
         raise RuntimeError("typst: kapot lettertype")
 
-    monkeypatch.setattr(render, "write_pdf", broken_pdf)
+    monkeypatch.setattr(render, "compile_pdf", broken_pdf)
     with pytest.raises(RenderError, match="koersmakers.*'pdf'.*kapot lettertype") as exc:
         render.render_report(
             "koersmakers",

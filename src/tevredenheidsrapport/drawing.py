@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -78,25 +79,30 @@ class FigureSink:
             _draw([(path, draw)])
         return path
 
-    def draw_all(self, *, jobs: int = 1) -> None:
+    def draw_all(self, *, jobs: int = 1, alongside: Callable[[], None] | None = None) -> None:
         """Draw the collected figures (see :func:`draw_all`) and forget them."""
         pending, self.pending = self.pending, []
-        draw_all(pending, jobs=jobs)
+        draw_all(pending, jobs=jobs, alongside=alongside)
 
 
-def draw_all(pending: Pending, *, jobs: int = 1) -> None:
+def draw_all(
+    pending: Pending, *, jobs: int = 1, alongside: Callable[[], None] | None = None
+) -> None:
     """Draw every collected figure, in ``jobs`` processes (the caller's included).
 
     The parent draws its own share, then waits for the helpers; a helper that fails or
     hangs is stopped and its share drawn again by the parent, so an error in a drawing is
     raised here, in the caller's process, with its own traceback.
+
+    ``alongside`` is work that needs no figure (Pandoc reading the document): it runs in a
+    thread of the caller while the figures are drawn, started only after the helpers are
+    forked (so that none inherits a running thread), and is done when this returns. It
+    keeps its own errors (this never raises one of them).
     """
     jobs = max(1, min(jobs, len(pending)))
-    if jobs == 1 or not hasattr(os, "fork"):
-        _draw(pending)
-        return
-    shares = [pending[i::jobs] for i in range(jobs)]
     helpers: dict[int, Pending] = {}
+    forks = jobs > 1 and hasattr(os, "fork")
+    shares = [pending[i::jobs] for i in range(jobs)] if forks else [pending]
     for share in shares[1:]:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the helper, which never returns
@@ -107,10 +113,15 @@ def draw_all(pending: Pending, *, jobs: int = 1) -> None:
             finally:
                 os._exit(code)
         helpers[pid] = share
+    thread = threading.Thread(target=alongside, daemon=True) if alongside else None
     try:
+        if thread is not None:
+            thread.start()
         _draw(shares[0])
     finally:
         failed = _wait(helpers, HELPER_TIMEOUT_S)
+        if thread is not None:
+            thread.join()
     for share in failed:
         _draw(share)
 

@@ -248,12 +248,9 @@ def outline(ast: dict) -> list[dict]:
     return found
 
 
-def write_html(ast_json: str, work_dir: Path, title: str) -> bytes:
-    """Self-contained HTML (figures inline with their font, styles embedded, no external
-    requests; see :mod:`.webfigures`). The template holds the styles and every image of a
-    report is an SVG figure of ``work_dir``, which :func:`.webfigures.inline_figures` puts
-    in the page itself: Pandoc's ``--embed-resources`` would only encode each figure as a
-    data URL for it to decode again (a third of this step's time)."""
+def html_page(ast_json: str, work_dir: Path, title: str) -> str:
+    """Pandoc's HTML page of the numbered document, its figures still named by path (they
+    need not exist yet; :func:`write_html` puts them in)."""
     args = [
         "-f",
         "json",
@@ -270,7 +267,16 @@ def write_html(ast_json: str, work_dir: Path, title: str) -> bytes:
         "--resource-path",
         str(work_dir),
     ]
-    return inline_figures(run_pandoc(args, ast_json, work_dir), work_dir).encode("utf-8")
+    return run_pandoc(args, ast_json, work_dir)
+
+
+def write_html(ast_json: str, work_dir: Path, title: str) -> bytes:
+    """Self-contained HTML (figures inline with their font, styles embedded, no external
+    requests; see :mod:`.webfigures`). The template holds the styles and every image of a
+    report is an SVG figure of ``work_dir``, which :func:`.webfigures.inline_figures` puts
+    in the page itself: Pandoc's ``--embed-resources`` would only encode each figure as a
+    data URL for it to decode again (a third of this step's time)."""
+    return inline_figures(html_page(ast_json, work_dir, title), work_dir).encode("utf-8")
 
 
 def _is_float(block) -> bool:
@@ -357,16 +363,21 @@ def _raw_typst(text: str) -> dict:
     return {"t": "RawBlock", "c": ["typst", text]}
 
 
-def write_pdf(ast_json: str, work_dir: Path) -> bytes:
-    """A4 PDF/UA-1 through Pandoc's Typst writer and the Typst compiler (fonts from
-    matplotlib): tagged, with the title shown, the language set and every figure's alt text."""
-    import typst
-
-    source = run_pandoc(
+def typst_source(ast_json: str, work_dir: Path) -> str:
+    """The Typst source of the numbered document (Pandoc's Typst writer, our template);
+    its figures are named by path and need not exist yet."""
+    return run_pandoc(
         ["-f", "json", "-t", "typst", "--template", str(RESOURCES / "report.typ")],
         json.dumps(_typst_images(json.loads(ast_json))),
         work_dir,
     )
+
+
+def compile_pdf(source: str, work_dir: Path) -> bytes:
+    """The PDF/UA-1 of a Typst ``source`` (:func:`typst_source`) whose figures are drawn,
+    with the fonts of the figures (matplotlib's)."""
+    import typst
+
     typ = work_dir / "report.typ"
     atomic_write(typ, source)
     try:
@@ -379,6 +390,12 @@ def write_pdf(ast_json: str, work_dir: Path) -> bytes:
         )
     except Exception as exc:  # typst raises its own error type with the compiler's message
         raise RuntimeError(f"typst: {exc}") from exc
+
+
+def write_pdf(ast_json: str, work_dir: Path) -> bytes:
+    """A4 PDF/UA-1 through Pandoc's Typst writer and the Typst compiler (fonts from
+    matplotlib): tagged, with the title shown, the language set and every figure's alt text."""
+    return compile_pdf(typst_source(ast_json, work_dir), work_dir)
 
 
 def _say_waiting(work_dir: Path) -> None:
@@ -471,13 +488,18 @@ def _render_locked(
     try:
         session.figure_dir.mkdir(parents=True, exist_ok=True)
         nb = execute(_notebook(template), parameters, work_dir, provider, {NAMESPACE_KEY: session})
-        step = "figures"
-        session.figures.draw_all(jobs=jobs)
         step = "assemble"
         document = assemble(nb)
-        step = "pandoc"
+        step = "figures"
         title = f"{settings.report.title} – {survey.dataset.provider_name(provider)}"
-        rendered, sidecar = _write_formats(provider, document, work_dir, title, formats, jobs)
+        pandoc = _PandocStage(document, work_dir, title, formats)
+        session.figures.draw_all(jobs=jobs, alongside=pandoc)
+        step = pandoc.step
+        pandoc.check()
+        step = "pandoc"
+        rendered, sidecar = _write_formats(
+            provider, document, work_dir, title, formats, jobs, pandoc
+        )
         step, where = "write", out_dir
         files = {out_dir / f"{name}.{f}": rendered[f] for f in formats}
         files[out_dir / f"{name}.json"] = (
@@ -501,6 +523,41 @@ def _render_locked(
     return result
 
 
+class _PandocStage:
+    """What Pandoc makes of a document before its figures exist (they are only named by
+    path): the numbered AST and the sources of the HTML page and the PDF. It runs while the
+    figures are drawn (:func:`.drawing.draw_all`'s ``alongside``), so that Pandoc and the
+    figures share the cores; what failed is kept, with its step, for :meth:`check`."""
+
+    def __init__(self, document: Document, work_dir: Path, title: str, formats: Sequence[str]):
+        self.document, self.work_dir, self.title, self.formats = document, work_dir, title, formats
+        self.step = "pandoc"
+        self.ast: dict = {}
+        self.sources: dict[str, str] = {}
+        self.error: BaseException | None = None
+
+    def __call__(self) -> None:
+        try:
+            markdown = self.document.markdown(PandocMarkdown(base=self.work_dir))
+            atomic_write(self.work_dir / "report.md", markdown)
+            self.ast = to_ast(markdown, self.work_dir)
+            ast_json = json.dumps(self.ast)
+            if "html" in self.formats:
+                self.step = "html"
+                self.sources["html"] = html_page(ast_json, self.work_dir, self.title)
+            if "pdf" in self.formats:
+                self.step = "pdf"
+                self.sources["pdf"] = typst_source(ast_json, self.work_dir)
+            self.step = "pandoc"
+        except BaseException as exc:  # raised again by check(), in the renderer's thread
+            self.error = exc
+
+    def check(self) -> None:
+        """Raise what failed (the renderer names :attr:`step`); nothing when all went well."""
+        if self.error is not None:
+            raise self.error
+
+
 def _write_formats(
     provider: str,
     document: Document,
@@ -508,22 +565,19 @@ def _write_formats(
     title: str,
     formats: Sequence[str],
     jobs: int,
+    pandoc: _PandocStage,
 ) -> tuple[dict[str, bytes], dict]:
-    """The document in every asked format, and the sidecar.
+    """The document in every asked format, and the sidecar, once its figures are drawn.
 
-    HTML and PDF share one numbered Pandoc document (each writer keeps its own raw blocks);
-    DOCX has its own markdown. Formats are written side by side when ``jobs`` allows (Pandoc
-    and Typst do the work, so threads suffice). Raises RenderError naming the format that
-    failed."""
+    HTML and PDF share one numbered Pandoc document, whose pages ``pandoc`` made while the
+    figures were drawn (each writer keeps its own raw blocks); DOCX has its own markdown.
+    Formats are written side by side when ``jobs`` allows (Pandoc and Typst do the work,
+    so threads suffice). Raises RenderError naming the format that failed."""
     from .docx import write_docx
 
     record = next(document.blocks.of(ReportRecord), None)
-    markdown = document.markdown(PandocMarkdown(base=work_dir))
-    atomic_write(work_dir / "report.md", markdown)
-    ast = to_ast(markdown, work_dir)
-    ast_json = json.dumps(ast)
     sidecar = build_sidecar(
-        record, entries(document.blocks), outline(ast), formats, safe_name(provider)
+        record, entries(document.blocks), outline(pandoc.ast), formats, safe_name(provider)
     )
 
     def docx() -> bytes:
@@ -531,8 +585,8 @@ def _write_formats(
         return write_docx(json.dumps(to_ast(docx_md, work_dir)), work_dir, title)
 
     writers = {
-        "html": lambda: write_html(ast_json, work_dir, title),
-        "pdf": lambda: write_pdf(ast_json, work_dir),
+        "html": lambda: inline_figures(pandoc.sources["html"], work_dir).encode("utf-8"),
+        "pdf": lambda: compile_pdf(pandoc.sources["pdf"], work_dir),
         "docx": docx,
     }
 
