@@ -493,7 +493,11 @@ def _render_locked(
         step = "figures"
         title = f"{settings.report.title} – {survey.dataset.provider_name(provider)}"
         pandoc = _PandocStage(document, work_dir, title, formats)
-        session.figures.draw_all(jobs=jobs, alongside=pandoc)
+        # beside the figures only when this report has cores of its own: in a batch every
+        # core renders a report already, and a thread more would only add contention
+        session.figures.draw_all(jobs=jobs, alongside=pandoc if jobs > 1 else None)
+        if jobs == 1:
+            pandoc()
         step = pandoc.step
         pandoc.check()
         step = "pandoc"
@@ -525,9 +529,9 @@ def _render_locked(
 
 class _PandocStage:
     """What Pandoc makes of a document before its figures exist (they are only named by
-    path): the numbered AST and the sources of the HTML page and the PDF. It runs while the
-    figures are drawn (:func:`.drawing.draw_all`'s ``alongside``), so that Pandoc and the
-    figures share the cores; what failed is kept, with its step, for :meth:`check`."""
+    path): the numbered AST and the sources of the HTML page and the PDF. With cores to
+    spare it runs while the figures are drawn (:func:`.drawing.draw_all`'s ``alongside``);
+    what failed is kept, with its step, for :meth:`check`."""
 
     def __init__(self, document: Document, work_dir: Path, title: str, formats: Sequence[str]):
         self.document, self.work_dir, self.title, self.formats = document, work_dir, title, formats
