@@ -218,3 +218,22 @@ def test_a_batch_and_a_render_by_hand_share_the_kept_period(
         work_root=work, progress=False, force=True,
     )  # fmt: skip
     assert result.ok, result.summary()
+
+
+def test_a_survey_handed_in_is_not_looked_up_or_kept(period, settings, tmp_path, monkeypatch):
+    """The batch hands every report its period: no report hashes the data again for a
+    store, nor writes one."""
+    from tevredenheidsrapport.survey import load_survey
+
+    survey = load_survey(period, settings)
+    provider = survey.provider_ids()[0]
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a store was looked up")
+
+    monkeypatch.setattr(periodstore.Store, "of", refused)
+    render_report(
+        provider, period, tmp_path / "o", settings=settings, formats=("html",),
+        work_root=tmp_path / "w", survey=survey,
+    )  # fmt: skip
+    assert not list((tmp_path / "w").rglob(periodstore.FILE_NAME))

@@ -449,10 +449,13 @@ def render_report(
     work_dir = (Path(work_root) / safe_name(data.name) / name).resolve()
     check_folders(data, out_dir, work_dir)
     # invalid data and unknown providers are the user's to fix: say so before executing
-    store = periodstore.Store.of(data, settings, work_root) if keep_period else None
-    kept = survey is not None or (store is not None and (survey := store.load()) is not None)
-    if survey is None:
-        survey = load_survey(data, settings)
+    store, kept = None, False
+    if survey is None:  # the caller's survey is the caller's to keep
+        store = periodstore.Store.of(data, settings, work_root) if keep_period else None
+        survey = store.load() if store is not None else None
+        kept = survey is not None
+        if survey is None:
+            survey = load_survey(data, settings)
     survey.check_provider(provider)
     try:
         with locked(work_dir, on_wait=_say_waiting):
