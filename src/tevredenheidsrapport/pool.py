@@ -38,6 +38,8 @@ _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 #: parent's: pages it shares with the parent count from the start, and a report's own work
 #: needs well under 100 MB.
 RECYCLE_MB = 120.0
+#: The formats whose writing compiles with Typst: the PDF, and the PNGs of a Word file.
+TYPST_FORMATS = frozenset({"pdf", "docx"})
 #: How long a forked child may take to compile a one-letter PDF before forking is deemed
 #: unsafe (:func:`forked_typst_works`; it takes some 60 ms when it is safe).
 PROBE_TIMEOUT_S = 3.0
@@ -98,9 +100,14 @@ def run_local(
     that rendered a report before its batch has: a probe finds that out
     (:func:`forked_typst_works`), and the reports are then rendered in this process, one
     at a time (spawned workers would import the caller's script again, which a script
-    without a ``__main__`` guard does not survive).
+    without a ``__main__`` guard does not survive). A batch without a format that Typst
+    compiles (:data:`TYPST_FORMATS`) is safe to fork either way, and keeps its workers.
     """
-    if "fork" in multiprocessing.get_all_start_methods() and not forked_typst_works():
+    if (
+        TYPST_FORMATS & set(task.formats)
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not forked_typst_works()
+    ):
         print(MSG_IN_PROCESS, file=sys.stderr, flush=True)
         for job in jobs:
             done(job, render_job(job, task, surveys[job.period_dir]))
