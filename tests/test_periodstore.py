@@ -237,3 +237,12 @@ def test_a_survey_handed_in_is_not_looked_up_or_kept(period, settings, tmp_path,
         work_root=tmp_path / "w", survey=survey,
     )  # fmt: skip
     assert not list((tmp_path / "w").rglob(periodstore.FILE_NAME))
+
+
+def test_a_known_digest_gives_the_same_key(period, settings):
+    from tevredenheidsrapport import hashing
+
+    digest = hashing.scan_period(period).digest
+    assert periodstore.store_key(period, settings, digest) == periodstore.store_key(
+        period, settings
+    )

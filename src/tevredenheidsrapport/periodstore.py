@@ -54,12 +54,13 @@ def store_path(work_root: str | Path, data: str | Path) -> Path:
     return Path(work_root).resolve() / safe_name(Path(data).resolve().name) / FILE_NAME
 
 
-def store_key(data: str | Path, settings: Settings) -> str:
-    """Everything a loaded survey depends on, as one digest (see the module's text)."""
+def store_key(data: str | Path, settings: Settings, digest: str | None = None) -> str:
+    """Everything a loaded survey depends on, as one digest (see the module's text);
+    ``digest`` is the period's :func:`.hashing.scan_period` digest when already known."""
     data = Path(data).resolve()
     return hashing.combine(
         STORE_VERSION,
-        hashing.scan_period(data).digest,
+        digest if digest is not None else hashing.scan_period(data).digest,
         str(data),
         settings.fingerprint(),
         hashing.package_digest(),
@@ -125,8 +126,14 @@ class Store:
     key: str
 
     @classmethod
-    def of(cls, data: str | Path, settings: Settings, work_root: str | Path) -> Store:
-        return cls(store_path(work_root, data), store_key(data, settings))
+    def of(
+        cls,
+        data: str | Path,
+        settings: Settings,
+        work_root: str | Path,
+        digest: str | None = None,
+    ) -> Store:
+        return cls(store_path(work_root, data), store_key(data, settings, digest))
 
     def load(self) -> Survey | None:
         """The survey kept for this key, or None (no store, another key, not ours,

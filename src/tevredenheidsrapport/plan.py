@@ -90,7 +90,10 @@ class PeriodPlan:
             from .survey import load_survey
 
             if work_root is not None:
-                self.store = Store.of(self.inputs.path, settings, work_root)
+                # the plan hashed the period already: the store's key reuses that digest
+                self.store = Store.of(
+                    self.inputs.path, settings, work_root, digest=self.inputs.digest
+                )
                 self.survey = self.store.load()
                 self.from_store = self.survey is not None
             if self.survey is None:
