@@ -415,6 +415,37 @@ def test_excel_is_readable_with_numbers_and_links(written):
     assert alfa[col["html"]].hyperlink.target == "alfa-werk.html"
 
 
+def test_excel_bytes_do_not_depend_on_when_it_was_saved(written, monkeypatch):
+    """The same overview gives the same workbook a day later: openpyxl's time of saving
+    (core properties) and the zip members' times are not written."""
+    import datetime as real_datetime
+    import time
+
+    import openpyxl.writer.excel as excel_writer
+
+    tmp_path, paths = written
+    first = paths["xlsx"].read_bytes()
+
+    today = real_datetime.datetime
+
+    class Tomorrow(today):
+        @classmethod
+        def now(cls, tz=None):
+            return today.now(tz) + real_datetime.timedelta(days=1)
+
+    later = time.time() + 86400
+    monkeypatch.setattr(excel_writer.datetime, "datetime", Tomorrow)
+    monkeypatch.setattr(time, "time", lambda: later)
+    again = overview.write_overview(tmp_path, PROVIDERS, failures=FAILED, stale={"beta-coaching"})
+    monkeypatch.undo()
+    assert again["xlsx"].read_bytes() == first
+    with zipfile.ZipFile(io.BytesIO(first)) as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        core = z.read("docProps/core.xml")
+    assert b"dcterms:created" not in core and b"dcterms:modified" not in core
+    _sheet(paths["xlsx"])  # still a workbook openpyxl reads
+
+
 def test_excel_numeric_columns_hold_numbers_with_a_number_format(written):
     _, rows, _, col = _sheet(written[1]["xlsx"])
     numbers = 0

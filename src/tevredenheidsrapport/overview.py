@@ -33,6 +33,7 @@ import io
 import json
 import math
 import re
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -545,7 +546,29 @@ def to_xlsx(rows: Sequence[Row]) -> bytes:
     ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{last_row}"
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return _without_dates(buf.getvalue())
+
+
+#: The dates openpyxl writes into a workbook's core properties: the time of saving.
+_CORE_DATES = re.compile(rb"<dcterms:(created|modified)\b[^>]*>[^<]*</dcterms:\1>")
+
+
+def _without_dates(xlsx: bytes) -> bytes:
+    """The workbook ``xlsx`` without the moment it was saved, so that the same overview
+    gives the same bytes: openpyxl stamps the core properties with the time of saving, and
+    every member of the zip with the local time. The dates are left out (as the figures
+    carry none); each member gets the zip format's first date."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "docProps/core.xml":
+                data = _CORE_DATES.sub(b"", data)
+            member = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = info.external_attr
+            dst.writestr(member, data)
+    return out.getvalue()
 
 
 def _as_text(cell) -> None:
