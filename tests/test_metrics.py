@@ -253,3 +253,49 @@ def test_province_counts_of_clients_in_the_netto_steekproef():
         }
     )
     assert metrics.province_counts(persons).values.tolist() == [["Utrecht", 2], ["Limburg", 1]]
+
+
+def test_choice_distribution_of_a_nullable_column_ignores_other_codes():
+    values = pd.Series([2, None, 2, 7, 1], dtype="Int64")  # 7 is no option
+    d = metrics.choice_distribution(values, {1: "Ja", 2: "Nee"})
+    assert d["count"].tolist() == [1, 2] and set(d["n"]) == {3}
+    assert d["percent"].round(4).tolist() == [33.3333, 66.6667]
+
+
+def test_scale_score_of_a_nullable_column_adds_in_answer_order():
+    scale = {1: "Goed", 2: "Matig", 3: "Slecht", 9: "Weet ik niet"}
+    values = pd.Series([3, None, 1, 9, 2, 1], dtype="Int64")
+    score, n = metrics.scale_score(values, scale)
+    assert n == 4 and score == sum([0.0, 100.0, 50.0, 100.0]) / 4
+    assert math.isnan(metrics.scale_score(pd.Series([9, None]), scale)[0])
+
+
+def test_benchmark_distributions_are_counted_once_and_no_report_changes_them(
+    demo_data, settings, tmp_path
+):
+    """Every report of a period shows the same benchmark distribution of an item, so the
+    survey counts it once; it is what the item type counts from the benchmark answers, and
+    rendering a report (which adds columns to its own frames) leaves it as it was."""
+    from tevredenheidsrapport import render
+    from tevredenheidsrapport.survey import load_survey
+
+    survey = load_survey(demo_data / "2025", settings)
+    shared = survey.benchmark_distributions
+    assert len(shared) > 20
+    for (cid, item_id), dist in shared.items():
+        book = survey.dataset.codebooks[cid]
+        item = book.item(item_id)
+        pd.testing.assert_frame_equal(dist, item.kind.distribution(item, survey.answers(cid)))
+    before = {key: dist.copy(deep=True) for key, dist in shared.items()}
+    render.render_report(
+        survey.provider_ids()[0],
+        demo_data / "2025",
+        tmp_path / "out",
+        settings=settings,
+        formats=("html",),
+        work_root=tmp_path / "work",
+        survey=survey,
+    )
+    assert survey.benchmark_distributions is shared
+    for key, dist in shared.items():
+        pd.testing.assert_frame_equal(dist, before[key])

@@ -275,7 +275,10 @@ def item_figure(
     if figure_kind is None:
         return ctx.blocks([])
     ident = f"{codebook.questionnaire}-{item.id}"
-    d_own, d_bench = kind.distribution(item, own), kind.distribution(item, bench)
+    d_own, d_bench = (
+        kind.distribution(item, own),
+        _benchmark_distribution(ctx, codebook, item, bench),
+    )
     if getattr(item, "background", False):
         withheld_block = _group_disclosure(ctx, item, ident, d_own)
         if withheld_block is not None:
@@ -288,6 +291,16 @@ def item_figure(
     if not_comparable is not None and len(built):
         built = ctx.blocks([built, not_comparable])
     return ctx.blocks([built, open_answers(ctx, item, own)])
+
+
+def _benchmark_distribution(ctx: BuildContext, codebook: Codebook, item: Item, bench):
+    """The distribution of ``bench``: counted once per period when it is the period's
+    benchmark (:attr:`.Survey.benchmark_distributions`), else here."""
+    survey = ctx.facts.survey
+    key = (codebook.id, item.id)
+    if key in survey.benchmark_distributions and bench is survey.answers(codebook.id):
+        return survey.benchmark_distributions[key]
+    return item.kind.distribution(item, bench)
 
 
 def _unanswered(ident: str, title: str, reason: str, item: Item, *, shown: bool = True):

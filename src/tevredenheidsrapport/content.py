@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
+from types import MappingProxyType, SimpleNamespace
 
 import pandas as pd
 
@@ -155,24 +155,30 @@ def _mark(
     The provider's rows: ``group`` is its name (bars), or ``row`` is not the benchmark's
     (stacked bars). A test's key is the row's ``label`` (means), ``option`` (choice) or
     ``block`` (a matrix row); a single stacked bar has the key ``positief``."""
+    # plain lists rather than pandas operations: a report marks some forty small frames
     if "group" in data.columns:
-        own = data["group"] == ctx.facts.name
+        own = [g == ctx.facts.name for g in data["group"].tolist()]
     else:
-        rows = data["row"].astype(str)
-        own = ~rows.str.contains(labels.ALLE_DEELNEMERS, regex=False) & ~rows.str.startswith(
-            labels.PREVIOUS_MEASUREMENT
-        )
+        own = [
+            labels.ALLE_DEELNEMERS not in r and not r.startswith(labels.PREVIOUS_MEASUREMENT)
+            for r in map(str, data["row"].tolist())
+        ]
     if "row" in data.columns:  # stacked bars: per matrix row (block), or one positive share
         key_column = "block" if "block" in data.columns else None
     else:
         key_column = "label" if "label" in data.columns else "option"
-    by_key = {ctx.plain(k): t for k, t in zip(tests["key"], tests.itertuples(), strict=True)}
+    columns = list(tests.columns)
+    records = (
+        SimpleNamespace(**dict(zip(columns, values, strict=True)))
+        for values in zip(*(tests[c].tolist() for c in columns), strict=True)
+    )
+    by_key = {ctx.plain(k): t for k, t in zip(tests["key"].tolist(), records, strict=True)}
 
     def direction(t) -> str | None:
         return t.direction if isinstance(t.direction, str) else None
 
-    keys = data[key_column].astype(str) if key_column else pd.Series(POSITIVE, index=data.index)
-    shown = set(keys[own])
+    keys = [str(k) for k in data[key_column].tolist()] if key_column else [POSITIVE] * len(data)
+    shown = {k for k, is_own in zip(keys, own, strict=True) if is_own}
     data[column] = [
         (direction(by_key[k]) if k in by_key and is_own else None)
         for k, is_own in zip(keys, own, strict=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 from . import labels, metrics
@@ -178,7 +179,13 @@ class ProviderFacts:
 
     def tests_of(self, figure: str) -> pd.DataFrame:
         """The tests of one figure (by its id)."""
-        return self.tests[self.tests["figure"] == figure]
+        at = self._tests_at.get(figure)
+        return self.tests.iloc[0:0] if at is None else self.tests.take(at)
+
+    @cached_property
+    def _tests_at(self) -> dict[str, np.ndarray]:
+        """The positions of each figure's rows in :attr:`tests`, found once per report."""
+        return {str(f): at for f, at in self.tests.groupby("figure", sort=False).indices.items()}
 
     @cached_property
     def promotor(self) -> float:

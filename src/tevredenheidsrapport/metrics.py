@@ -332,9 +332,8 @@ def choice_distribution(values: pd.Series, options: dict[int, str]) -> pd.DataFr
     number who answered in ``n`` (percent is 0 for every option when n is 0). Codes that
     are not options are not counted (validation rejects them before this point).
     """
-    answered = pd.Series(values, dtype=float).dropna()
-    counts = answered.value_counts()
-    count = np.array([int(counts.get(float(c), 0)) for c in options])
+    answered = pd.Series(values, dtype=float).to_numpy()  # NaN (no answer) equals no code
+    count = np.array([np.count_nonzero(answered == float(c)) for c in options], dtype=int)
     return _option_frame(options, count, int(count.sum()))
 
 
@@ -408,8 +407,11 @@ def scale_score(values: pd.Series, options: dict[int, str]) -> tuple[float, int]
     position = {
         float(c): 100.0 * (len(ordered) - 1 - i) / (len(ordered) - 1) for i, c in enumerate(ordered)
     }
-    answered = pd.Series(values, dtype=float).dropna()
-    scored = answered[answered.isin(list(position))].map(position)
+    answered = pd.Series(values, dtype=float).to_numpy()
+    scored = np.full(answered.shape, math.nan)
+    for code, score in position.items():
+        scored[answered == code] = score
+    scored = scored[~np.isnan(scored)]  # in answer order, as the mean adds them
     return (float(scored.mean()) if len(scored) else math.nan), int(len(scored))
 
 

@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -351,6 +352,22 @@ class Survey:
         """Completed questionnaires of all providers for one codebook (the benchmark)."""
         return self._answers[codebook_id]
 
+    @cached_property
+    def benchmark_distributions(self) -> Mapping[tuple[str, str], pd.DataFrame | None]:
+        """The distribution of the benchmark answers (:meth:`answers`) of every item that
+        has a figure, by (codebook id, item id): the same in every report of the period, so
+        counted once here rather than in each report. Read-only for the reports."""
+        out: dict[tuple[str, str], pd.DataFrame | None] = {}
+        for cid in self.dataset.responses:
+            book = self.dataset.codebooks.get(cid)
+            if book is None:
+                continue
+            bench = self.answers(cid)
+            for item in book.items:
+                if item.figure and item.kind.figure_kind(item) is not None:
+                    out[(cid, item.id)] = item.kind.distribution(item, bench)
+        return MappingProxyType(out)
+
     def _benchmark_only(self, codebook_id: str, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` with the answers that a benchmark may not use blanked, item by item.
 
@@ -392,7 +409,7 @@ class Survey:
         _ = self.persons_by_provider, self.benchmark_means, self.benchmark_grade_distribution
         _ = self.table11, self._answers, self.grade_disclosure
         _ = self.benchmark_opdrachtgever_grades, self.grade_tests, self.share_counts
-        _ = self.trend.grade_tests, self._test_rows
+        _ = self.trend.grade_tests, self._test_rows, self.benchmark_distributions
         return self
 
     #: What a pickled survey (:mod:`.periodstore`) leaves out: splits per provider that
