@@ -29,7 +29,7 @@ class ProviderFacts:
         self.provider_id = provider_id
         self.persons = survey.persons(provider_id)
 
-    @property
+    @cached_property
     def name(self) -> str:
         """The provider's name as delivered (not escaped)."""
         return str(self.survey.dataset.providers.loc[self.provider_id, "name"])
@@ -45,8 +45,18 @@ class ProviderFacts:
         return self.survey.table11[self.provider_id]
 
     def row(self, kind: str) -> pd.Series | None:
-        rows = self.table[self.table["kind"] == kind]
-        return rows.iloc[0] if len(rows) else None
+        """The first row of table 2.2 for ``kind``, or None."""
+        return self._first_rows.get(kind)
+
+    @cached_property
+    def _first_rows(self) -> dict[str, pd.Series]:
+        """The first row of each kind of table 2.2, found once per report (a report asks
+        for them some fifty times)."""
+        table, first = self.table, {}
+        for at, kind in enumerate(table["kind"].tolist()):
+            if kind not in first:
+                first[kind] = table.iloc[at]
+        return first
 
     def netto(self, kind: str) -> int:
         row = self.row(kind)
@@ -126,11 +136,15 @@ class ProviderFacts:
         n = int(metrics.completed_grades(self.persons)["cijfer"].notna().sum())
         return n >= self.min_answers and self.disclosure.distribution_shown
 
-    def all_diensten(self) -> set[int]:
+    def all_diensten(self) -> frozenset[int]:
         """Services of this provider's clients in the netto steekproef."""
+        return self._all_diensten
+
+    @cached_property
+    def _all_diensten(self) -> frozenset[int]:
         p = self.persons
         clients = p[(p["group"] == labels.GROUP_CLIENT) & p["netto"].astype(bool)]
-        return {int(d) for d in clients["dienst"].dropna()}
+        return frozenset(int(d) for d in clients["dienst"].dropna())
 
     def diensten(self, codebook: Codebook) -> set[int]:
         """Services of this provider's clients who use ``codebook``."""
@@ -142,12 +156,28 @@ class ProviderFacts:
     def codebooks(self, group: str, *, largest_first: bool = False) -> list[Codebook]:
         """Codebooks of ``group`` that this provider's completed questionnaires use
         (:meth:`.Survey.codebooks_of`)."""
-        return self.survey.codebooks_of(self.provider_id, group, largest_first=largest_first)
+        key = (group, largest_first)
+        if key not in self._codebooks:
+            self._codebooks[key] = tuple(
+                self.survey.codebooks_of(self.provider_id, group, largest_first=largest_first)
+            )
+        return list(self._codebooks[key])
+
+    @cached_property
+    def _codebooks(self) -> dict[tuple[str, bool], tuple[Codebook, ...]]:
+        """:meth:`codebooks` as found once per report (asked for a dozen times)."""
+        return {}
 
     def answers(self, codebook: Codebook) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(provider's, all providers') completed questionnaires for one codebook."""
-        own = answers_of(self.survey, self.persons, codebook.id)
-        return own, self.survey.answers(codebook.id)
+        if codebook.id not in self._own_answers:
+            self._own_answers[codebook.id] = answers_of(self.survey, self.persons, codebook.id)
+        return self._own_answers[codebook.id], self.survey.answers(codebook.id)
+
+    @cached_property
+    def _own_answers(self) -> dict[str, pd.DataFrame]:
+        """The provider's answers per codebook, selected once per report."""
+        return {}
 
     def recommend_answers(self, group: str) -> tuple[pd.Series, pd.Series, object]:
         """Answers to the 'recommended?' item of every questionnaire of ``group``, pooled
