@@ -13,6 +13,7 @@ from dataclasses import replace
 from functools import partial
 from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
 from . import figures, fmt, labels, metrics
@@ -27,10 +28,10 @@ def present(bench: pd.DataFrame | None) -> bool:
     (:meth:`.survey.Survey.benchmark_allowed`)."""
     if bench is None or bench.empty:
         return False
-    if "n" in bench.columns and not (bench["n"].fillna(0) > 0).any():
+    if "n" in bench.columns and not (bench["n"].to_numpy(dtype=float, na_value=0.0) > 0).any():
         return False
     values = [c for c in ("percent", "mean") if c in bench.columns]
-    return not values or bool(bench[values[0]].notna().any())
+    return not values or bool((~np.isnan(bench[values[0]].to_numpy(dtype=float))).any())
 
 
 def pair(ctx: BuildContext, own: pd.DataFrame, bench: pd.DataFrame) -> pd.DataFrame:

@@ -130,8 +130,13 @@ def _check(data: pd.DataFrame, kind: str) -> None:
 
 
 def _strings(data: pd.DataFrame, column: str) -> list[str]:
-    """``data[column]`` as a list of strings."""
-    return data[column].astype(str).tolist()
+    """``data[column]`` as a list of strings (what ``astype(str)`` makes of it, without
+    building another column first)."""
+    values = data[column]
+    if isinstance(values.dtype, pd.StringDtype):  # astype(str) would change nothing
+        return values.tolist()
+    missing = values.isna().to_numpy()  # astype(str) keeps a missing value missing (NaN)
+    return [math.nan if gone else str(v) for v, gone in zip(values.tolist(), missing, strict=True)]
 
 
 def _numbers(data: pd.DataFrame, column: str, kind: str) -> np.ndarray:
