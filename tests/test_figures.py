@@ -573,3 +573,27 @@ def test_donut_labels_beside_the_ring_stay_inside_the_figure():
     for text in ax.texts:
         extent = text.get_window_extent(renderer)
         assert box.x0 <= extent.x0 and extent.x1 <= box.x1, text.get_text()
+
+
+@pytest.mark.parametrize(
+    "values, dtype",
+    [
+        (["a", None, "b"], None),
+        (["a", None, "b"], object),
+        ([1.0, float("nan"), 0.30000000000000004], None),
+        ([1, None], "Int64"),
+        ([True, False], None),
+        ([None, None], None),
+    ],
+)
+def test_key_columns_read_as_astype_str_reads_them(values, dtype):
+    """The plot functions list a key column as ``astype(str)`` would, a missing value kept
+    missing (NaN), without building the converted column."""
+    column = pd.Series(values, dtype=dtype)
+    expected = column.astype(str).tolist()
+    got = figures._strings(pd.DataFrame({"c": column}), "c")
+    assert [type(v) for v in got] == [type(v) for v in expected]
+    assert [v if isinstance(v, str) else "<missing>" for v in got] == [
+        v if isinstance(v, str) else "<missing>" for v in expected
+    ]
+    assert all(isinstance(v, str) or math.isnan(v) for v in got)
