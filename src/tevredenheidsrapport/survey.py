@@ -354,19 +354,9 @@ class Survey:
 
     @cached_property
     def benchmark_distributions(self) -> Mapping[tuple[str, str], pd.DataFrame | None]:
-        """The distribution of the benchmark answers (:meth:`answers`) of every item that
-        has a figure, by (codebook id, item id): the same in every report of the period, so
-        counted once here rather than in each report. Read-only for the reports."""
-        out: dict[tuple[str, str], pd.DataFrame | None] = {}
-        for cid in self.dataset.responses:
-            book = self.dataset.codebooks.get(cid)
-            if book is None:
-                continue
-            bench = self.answers(cid)
-            for item in book.items:
-                if item.figure and item.kind.figure_kind(item) is not None:
-                    out[(cid, item.id)] = item.kind.distribution(item, bench)
-        return MappingProxyType(out)
+        """:func:`item_distributions` of the benchmark answers (:meth:`answers`): the same
+        in every report of the period, so counted once here. Read-only for the reports."""
+        return item_distributions(self.dataset.codebooks, self._answers)
 
     def _benchmark_only(self, codebook_id: str, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` with the answers that a benchmark may not use blanked, item by item.
@@ -501,6 +491,20 @@ def _joined(*frames: pd.DataFrame | None) -> pd.DataFrame:
     """The frames that have rows, one below the other (``comparisons.empty()`` for none)."""
     full = [f for f in frames if f is not None and len(f)]
     return pd.concat(full, ignore_index=True) if full else comparisons.empty()
+
+
+def item_distributions(
+    codebooks: Mapping[str, Codebook], answers: Mapping[str, pd.DataFrame]
+) -> Mapping[tuple[str, str], pd.DataFrame | None]:
+    """The distribution of ``answers`` (per codebook id) of every item that has a figure,
+    by (codebook id, item id), as the item type counts it."""
+    out: dict[tuple[str, str], pd.DataFrame | None] = {}
+    for cid, frame in answers.items():
+        book = codebooks.get(cid)
+        for item in book.items if book is not None else ():
+            if item.figure and item.kind.figure_kind(item) is not None:
+                out[(cid, item.id)] = item.kind.distribution(item, frame)
+    return MappingProxyType(out)
 
 
 def answers_of(survey: Survey, persons: pd.DataFrame, codebook_id: str) -> pd.DataFrame:
