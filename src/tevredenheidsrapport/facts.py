@@ -16,7 +16,7 @@ import pandas as pd
 from . import labels, metrics
 from .codebook import Codebook
 from .config import Settings
-from .survey import Survey, answers_of
+from .survey import Survey, answers_of, positions
 
 
 class ProviderFacts:
@@ -215,7 +215,7 @@ class ProviderFacts:
     @cached_property
     def _tests_at(self) -> dict[str, np.ndarray]:
         """The positions of each figure's rows in :attr:`tests`, found once per report."""
-        return {str(f): at for f, at in self.tests.groupby("figure", sort=False).indices.items()}
+        return positions(self.tests, "figure")
 
     @cached_property
     def promotor(self) -> float:

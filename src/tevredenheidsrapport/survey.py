@@ -294,7 +294,7 @@ class Survey:
         :attr:`share_counts`: found once (a groupby's indices), so that a report takes only
         its own rows instead of every report splitting all 500 providers' rows again."""
         tests = pd.concat([self.grade_tests, self.trend.grade_tests], ignore_index=True)
-        return tests, _positions(tests), _positions(self.share_counts)
+        return tests, positions(tests), positions(self.share_counts)
 
     @cached_property
     def benchmark_grade_distribution(self) -> pd.DataFrame:
@@ -479,12 +479,13 @@ def _completed_ids(persons: pd.DataFrame, codebook_id: str) -> pd.Index:
     return pd.Index(persons.loc[sel, "person_id"].astype(str))
 
 
-def _positions(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Per provider the positions of its rows in ``frame``, in the frame's order."""
+def positions(frame: pd.DataFrame, column: str = "provider_id") -> dict[str, np.ndarray]:
+    """Per value of ``column`` (a provider, a figure) the positions of its rows in
+    ``frame``, in the frame's order: a part is then ``frame.take(positions[value])``."""
     if frame.empty:
         return {}
-    found = frame.groupby("provider_id", sort=False, observed=True).indices
-    return {str(pid): at for pid, at in found.items()}
+    found = frame.groupby(column, sort=False, observed=True).indices
+    return {str(value): at for value, at in found.items()}
 
 
 def _joined(*frames: pd.DataFrame | None) -> pd.DataFrame:
