@@ -214,18 +214,17 @@ def naive_convert(argv: list[str]) -> int:
     nb.cells = cells
     work = args.notebook.parent
     document = render.assemble(nb)
-    ast = render.to_ast(document.markdown(PandocMarkdown(base=work)), work)
-    ast_json = json.dumps(ast)
     record = next(document.blocks.of(ReportRecord), None)
     name = record.provider.get("name", args.provider) if record else args.provider
     title = f"{config.load_settings().report.title} – {name}"
+    pages = render.pages(document.markdown(PandocMarkdown(base=work)), work, title)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{args.provider}.html").write_bytes(render.write_html(ast_json, work, title))
-    (args.out / f"{args.provider}.pdf").write_bytes(render.write_pdf(ast_json, work))
+    (args.out / f"{args.provider}.html").write_bytes(render.write_html(pages.html, work))
+    (args.out / f"{args.provider}.pdf").write_bytes(render.compile_pdf(pages.typst, work))
     sidecar = render.build_sidecar(
         record,
         entries(document.blocks),
-        render.outline(ast),
+        pages.outline,
         config.DEFAULT_FORMATS,
         args.provider,
     )
@@ -293,13 +292,11 @@ STEPS = (
     ("figuren tekenen + SVG", "tevredenheidsrapport.drawing", None, "draw_all"),
     ("  waarvan SVG schrijven (savefig)", "tevredenheidsrapport.theme", None, "save_svg"),
     (
-        "pandoc: markdown -> AST + nummering (Lua), terwijl de figuren getekend worden",
+        "pandoc: markdown lezen, nummeren (Lua), HTML-pagina en Typst-bron schrijven (één run)",
         "tevredenheidsrapport.render",
         None,
-        "to_ast",
+        "pages",
     ),
-    ("pandoc: HTML-pagina, idem", "tevredenheidsrapport.render", None, "html_page"),
-    ("pandoc: Typst-bron, idem", "tevredenheidsrapport.render", None, "typst_source"),
     ("figuren in de HTML zetten", "tevredenheidsrapport.render", None, "inline_figures"),
     ("PDF: typst.compile", "typst", None, "compile"),
 )

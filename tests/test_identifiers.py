@@ -17,7 +17,6 @@ unescaped id or attribute, or an embedded file that is not a figure.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from pathlib import Path
@@ -441,9 +440,9 @@ def rendered(tmp_path_factory):
         (work / "figures").mkdir(parents=True)
         markdown = PandocMarkdown(base=work).render(_blocks(work, idents))
         ast = render.to_ast(markdown, work)
-        ast_json = json.dumps(ast)
-        html = render.write_html(ast_json, work, "Titel").decode("utf-8")
-        pdf = render.write_pdf(ast_json, work)
+        pages = render.pages(markdown, work, "Titel")
+        html = render.write_html(pages.html, work).decode("utf-8")
+        pdf = render.compile_pdf(pages.typst, work)
         out[kind] = {
             "work": work,
             "markdown": markdown,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import subprocess
 import sys
 import time
@@ -40,7 +39,6 @@ from .fsutil import (
     remove_partials,
     safe_name,
 )
-from .md import typst_string
 from .qmd import load_qmd
 from .renderers import DocxMarkdown, PandocMarkdown
 from .session import NAMESPACE_KEY, render_session
@@ -190,191 +188,60 @@ def to_ast(markdown: str, work_dir: Path) -> dict:
     return json.loads(out)
 
 
-def _text(inlines: list) -> str:
-    """Plain text of a list of Pandoc inlines."""
-    out = []
-    for el in inlines:
-        t = el.get("t")
-        if t == "Str":
-            out.append(el["c"])
-        elif t in ("Space", "SoftBreak", "LineBreak"):
-            out.append(" ")
-        elif t in ("Emph", "Strong", "Underline", "SmallCaps", "Strikeout"):
-            out.append(_text(el["c"]))
-        elif t in ("Span", "Link", "Quoted"):
-            out.append(_text(el["c"][1] if t != "Quoted" else el["c"][1]))
-        elif t == "Code":
-            out.append(el["c"][1])
-    return "".join(out)
+@dataclass(frozen=True)
+class Pages:
+    """What Pandoc makes of a report's markdown in one run (``resources/pages.lua``): the
+    numbered outline, the HTML page and the Typst source of the PDF. The pages name their
+    figures by path; the figures need not exist yet (:func:`write_html`, :func:`compile_pdf`
+    use them)."""
+
+    outline: list[dict]
+    html: str
+    typst: str
 
 
-def outline(ast: dict) -> list[dict]:
-    """Numbered headings, figures and tables of the document, in order."""
-    found: list[dict] = []
+def pages(
+    markdown: str, work_dir: Path, title: str, formats: Sequence[str] = ("html", "pdf")
+) -> Pages:
+    """Read and number ``markdown`` (the Lua filter Quarto also runs) and write the pages of
+    ``formats`` ("html", "pdf") in the same Pandoc run: one reading of the document instead
+    of one per page, and no AST passed between runs as JSON.
 
-    def attrs(attr: list) -> tuple[str, list[str], dict]:
-        return attr[0], attr[1], dict(attr[2])
-
-    def walk(blocks: list) -> None:
-        for el in blocks:
-            if el["t"] == "Header":
-                ident, classes, kv = attrs(el["c"][1])
-                if "numbered" in classes:
-                    found.append(
-                        {
-                            "type": "heading",
-                            "level": el["c"][0],
-                            "number": kv.get("data-number"),
-                            "title": _text(el["c"][2]).split(" ", 1)[-1],
-                        }
-                    )
-            elif el["t"] == "Div":
-                ident, classes, kv = attrs(el["c"][0])
-                kind = (
-                    "figure" if "rfigure" in classes else "table" if "rtable" in classes else None
-                )
-                if kind:
-                    found.append(
-                        {
-                            "type": kind,
-                            "id": ident.split("-", 1)[-1],
-                            "number": kv.get("data-number"),
-                        }
-                    )
-                else:
-                    walk(el["c"][1])
-
-    walk(ast["blocks"])
-    return found
-
-
-def html_page(ast_json: str, work_dir: Path, title: str) -> str:
-    """Pandoc's HTML page of the numbered document, its figures still named by path (they
-    need not exist yet; :func:`write_html` puts them in)."""
-    args = [
-        "-f",
-        "json",
-        "-t",
-        "html5",
-        "--standalone",
-        "--wrap=none",
-        "--template",
-        str(RESOURCES / "report.html"),
-        "--toc",
-        "--toc-depth=2",
-        "--metadata",
-        f"pagetitle={title}",
-        "--resource-path",
-        str(work_dir),
-    ]
-    return run_pandoc(args, ast_json, work_dir)
-
-
-def write_html(ast_json: str, work_dir: Path, title: str) -> bytes:
-    """Self-contained HTML (figures inline with their font, styles embedded, no external
-    requests; see :mod:`.webfigures`). The template holds the styles and every image of a
-    report is an SVG figure of ``work_dir``, which :func:`.webfigures.inline_figures` puts
-    in the page itself: Pandoc's ``--embed-resources`` would only encode each figure as a
-    data URL for it to decode again (a third of this step's time)."""
-    return inline_figures(html_page(ast_json, work_dir, title), work_dir).encode("utf-8")
-
-
-def _is_float(block) -> bool:
-    """A figure or table of the report (a Div of class rfigure or rtable)."""
-    return (
-        isinstance(block, dict)
-        and block.get("t") == "Div"
-        and bool({"rfigure", "rtable"} & set(block["c"][0][1]))
+    The outline lists the numbered headings (``type`` "heading", ``level``, ``number``,
+    ``title``) and the figures and tables (``type``, ``id``, ``number``) in document order;
+    the HTML page has ``title`` as its title."""
+    out = json.loads(
+        run_pandoc(
+            [
+                "-f",
+                READER,
+                "-t",
+                str(RESOURCES / "pages.lua"),
+                "--lua-filter",
+                str(RESOURCES / "numbering.lua"),
+                f"--metadata=tevreden-pagetitle:{title}",
+                f"--metadata=tevreden-pages:{','.join(formats)}",
+            ],
+            markdown,
+            work_dir,
+        )
     )
+    found = out["outline"] if isinstance(out["outline"], list) else []  # Lua's {} is []
+    return Pages([dict(f) for f in found], out["html"], out["typst"])
 
 
-def _typst_images(node):
-    """``node`` (Pandoc's AST) as the Typst writer should get it: every image as raw Typst
-    that carries its alt text (the writer drops it, and PDF/UA needs it on every figure),
-    and a paragraph right before a figure or table kept on the page of it (a sticky block:
-    with the heading, which Typst keeps with what follows, no intro ends a page alone)."""
-    if isinstance(node, list):
-        out = []
-        for i, n in enumerate(node):
-            n = _typst_images(n)
-            if (
-                isinstance(n, dict)
-                and n.get("t") == "Para"
-                and i + 1 < len(node)
-                and _is_float(node[i + 1])
-            ):
-                out += [
-                    {"t": "RawBlock", "c": ["typst", "#block(sticky: true)["]},
-                    n,
-                    {"t": "RawBlock", "c": ["typst", "]"]},
-                ]
-            else:
-                out.append(n)
-        return out
-    if not isinstance(node, dict):
-        return node
-    if node.get("t") == "Image":
-        (_, _, kv), alt, (src, _) = node["c"]
-        width = dict(kv).get("width", "100%")
-        if not re.fullmatch(r"\d+(\.\d+)?%", width):
-            width = "100%"
-        call = f"#box(image({typst_string(src)}, width: {width}, alt: {typst_string(_text(alt))}))"
-        return {"t": "RawInline", "c": ["typst", call]}
-    if _is_float(node):
-        (attr, children) = node["c"]
-        return {"t": "Div", "c": [attr, _captioned(_typst_images(children))]}
-    return {k: _typst_images(v) for k, v in node.items()}
-
-
-#: A figure of the PDF: Typst's figure with our numbered caption above it, tagged as the
-#: figure's caption (PDF/UA); Typst's own number and supplement are off (report.typ).
-_FIGURE_OPEN = "#figure(kind: image, caption: figure.caption(position: top)["
-
-
-def _captioned(children: list) -> list:
-    """The blocks of a figure or table Div with its caption (the ``rcaption`` Div) made the
-    caption of a Typst figure: a table's through Pandoc's table caption, an image's by raw
-    Typst around the caption and the image."""
-    found = [
-        i
-        for i, b in enumerate(children)
-        if isinstance(b, dict) and b.get("t") == "Div" and "rcaption" in b["c"][0][1]
-    ]
-    if not found:
-        return children
-    at = found[0]
-    caption = children[at]["c"][1]
-    rest = children[:at] + children[at + 1 :]
-    for i, b in enumerate(rest):
-        if b.get("t") == "Table":
-            table = dict(b, c=list(b["c"]))
-            table["c"][1] = [None, caption]
-            return rest[:i] + [table] + rest[i + 1 :]
-        if b.get("t") == "Para" and any(x.get("t") == "RawInline" for x in b["c"]):
-            return (
-                rest[:i]
-                + [_raw_typst(_FIGURE_OPEN), *caption, _raw_typst("])["), b, _raw_typst("]")]
-                + rest[i + 1 :]
-            )
-    return children
-
-
-def _raw_typst(text: str) -> dict:
-    return {"t": "RawBlock", "c": ["typst", text]}
-
-
-def typst_source(ast_json: str, work_dir: Path) -> str:
-    """The Typst source of the numbered document (Pandoc's Typst writer, our template);
-    its figures are named by path and need not exist yet."""
-    return run_pandoc(
-        ["-f", "json", "-t", "typst", "--template", str(RESOURCES / "report.typ")],
-        json.dumps(_typst_images(json.loads(ast_json))),
-        work_dir,
-    )
+def write_html(page: str, work_dir: Path) -> bytes:
+    """Self-contained HTML of an HTML page of :func:`pages` (figures inline with their font,
+    styles embedded, no external requests; see :mod:`.webfigures`). The template holds the
+    styles and every image of a report is an SVG figure of ``work_dir``, which
+    :func:`.webfigures.inline_figures` puts in the page itself: Pandoc's
+    ``--embed-resources`` would only encode each figure as a data URL for it to decode
+    again."""
+    return inline_figures(page, work_dir).encode("utf-8")
 
 
 def compile_pdf(source: str, work_dir: Path) -> bytes:
-    """The PDF/UA-1 of a Typst ``source`` (:func:`typst_source`) whose figures are drawn,
+    """The PDF/UA-1 of a Typst ``source`` (:attr:`Pages.typst`) whose figures are drawn,
     with the fonts of the figures (matplotlib's)."""
     import typst
 
@@ -390,12 +257,6 @@ def compile_pdf(source: str, work_dir: Path) -> bytes:
         )
     except Exception as exc:  # typst raises its own error type with the compiler's message
         raise RuntimeError(f"typst: {exc}") from exc
-
-
-def write_pdf(ast_json: str, work_dir: Path) -> bytes:
-    """A4 PDF/UA-1 through Pandoc's Typst writer and the Typst compiler (fonts from
-    matplotlib): tagged, with the title shown, the language set and every figure's alt text."""
-    return compile_pdf(typst_source(ast_json, work_dir), work_dir)
 
 
 def _say_waiting(work_dir: Path) -> None:
@@ -501,9 +362,8 @@ def _render_locked(
         session.figures.draw_all(jobs=jobs, alongside=pandoc if jobs > 1 else None)
         if jobs == 1:
             pandoc()
-        step = pandoc.step
-        pandoc.check()
         step = "pandoc"
+        pandoc.check()
         rendered, sidecar = _write_formats(
             provider, document, work_dir, title, formats, jobs, pandoc
         )
@@ -532,30 +392,21 @@ def _render_locked(
 
 class _PandocStage:
     """What Pandoc makes of a document before its figures exist (they are only named by
-    path): the numbered AST and the sources of the HTML page and the PDF. With cores to
-    spare it runs while the figures are drawn (:func:`.drawing.draw_all`'s ``alongside``);
-    what failed is kept, with its step, for :meth:`check`."""
+    path): the outline and the pages of HTML and PDF (:func:`pages`). With cores to spare it
+    runs while the figures are drawn (:func:`.drawing.draw_all`'s ``alongside``); what
+    failed is kept for :meth:`check`."""
 
     def __init__(self, document: Document, work_dir: Path, title: str, formats: Sequence[str]):
-        self.document, self.work_dir, self.title, self.formats = document, work_dir, title, formats
-        self.step = "pandoc"
-        self.ast: dict = {}
-        self.sources: dict[str, str] = {}
+        self.document, self.work_dir, self.title = document, work_dir, title
+        self.formats = [f for f in formats if f in ("html", "pdf")]
+        self.pages = Pages([], "", "")
         self.error: BaseException | None = None
 
     def __call__(self) -> None:
         try:
             markdown = self.document.markdown(PandocMarkdown(base=self.work_dir))
             atomic_write(self.work_dir / "report.md", markdown)
-            self.ast = to_ast(markdown, self.work_dir)
-            ast_json = json.dumps(self.ast)
-            if "html" in self.formats:
-                self.step = "html"
-                self.sources["html"] = html_page(ast_json, self.work_dir, self.title)
-            if "pdf" in self.formats:
-                self.step = "pdf"
-                self.sources["pdf"] = typst_source(ast_json, self.work_dir)
-            self.step = "pandoc"
+            self.pages = pages(markdown, self.work_dir, self.title, self.formats)
         except BaseException as exc:  # raised again by check(), in the renderer's thread
             self.error = exc
 
@@ -584,7 +435,7 @@ def _write_formats(
 
     record = next(document.blocks.of(ReportRecord), None)
     sidecar = build_sidecar(
-        record, entries(document.blocks), outline(pandoc.ast), formats, safe_name(provider)
+        record, entries(document.blocks), pandoc.pages.outline, formats, safe_name(provider)
     )
 
     def docx() -> bytes:
@@ -592,8 +443,8 @@ def _write_formats(
         return write_docx(json.dumps(to_ast(docx_md, work_dir)), work_dir, title)
 
     writers = {
-        "html": lambda: inline_figures(pandoc.sources["html"], work_dir).encode("utf-8"),
-        "pdf": lambda: compile_pdf(pandoc.sources["pdf"], work_dir),
+        "html": lambda: write_html(pandoc.pages.html, work_dir),
+        "pdf": lambda: compile_pdf(pandoc.pages.typst, work_dir),
         "docx": docx,
     }
 
@@ -681,6 +532,6 @@ def render_notebook(
             template.stem,
         )
         markdown = assemble(nb).markdown(PandocMarkdown(base=work_dir))
-        ast_json = json.dumps(to_ast(markdown, work_dir))
-        title = nb.metadata.get("quarto", {}).get("title", template.stem)
-        return atomic_write(out_path, write_html(ast_json, work_dir, str(title)))
+        title = str(nb.metadata.get("quarto", {}).get("title", template.stem))
+        page = pages(markdown, work_dir, title, ["html"]).html
+        return atomic_write(out_path, write_html(page, work_dir))
