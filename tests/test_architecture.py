@@ -34,6 +34,7 @@ MEMOISED = {
     "nlmap._bounds": "the bounding box of those shapes",
     "theme._blank_figure": "an empty figure in the pinned style, pickled: the style's constants",
     "theme._text_extent": "the size of a string in a font file at a size: the font's own metrics",
+    "theme._height_metrics": "a font file's ascent, descent and line gap at a size: its tables",
 }
 IMMUTABLE = (
     str,

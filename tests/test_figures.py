@@ -560,6 +560,26 @@ def test_text_extent_is_the_svg_renderers_measure():
                 assert ours.get_text_width_height_descent(text, prop, False) == expected  # memo
 
 
+def test_font_height_metrics_are_those_matplotlib_reads_itself():
+    """theme._SvgRenderer gives matplotlib's text layout the line metrics of a font from one
+    lookup; the layout must be the one matplotlib makes from the font's tables itself."""
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    fig = theme.new_figure(1.0, 1.0)
+    fig.dpi = 72  # as the SVG canvas sets it while drawing
+    with theme.style():
+        for size, weight in ((7.0, "normal"), (9.5, "bold"), (12.0, "normal")):
+            text = fig.text(0, 0, "Twee regels,\neen met ëï", fontsize=size, weight=weight)
+            layouts = []
+            for renderer in (
+                RendererSVG(100, 100, io.StringIO()),
+                theme._SvgRenderer(100, 100, io.StringIO()),
+            ):
+                box, lines, descent = text._get_layout(renderer)
+                layouts.append((box.bounds, lines, descent))
+            assert layouts[0] == layouts[1], (size, weight)
+
+
 def test_donut_labels_beside_the_ring_stay_inside_the_figure():
     # two small wedges just before the top, where their labels stand right-aligned at the
     # left of the ring: they used to run off the figure's left edge

@@ -302,20 +302,75 @@ def save_svg(fig: Figure | Axes, path: str | os.PathLike[str]) -> Path:
 
 
 class _SvgRenderer(RendererSVG):
-    """matplotlib's SVG renderer that measures a plain text once per process: the size of a
-    string in a font is a pure function of the two (:func:`_text_extent`), and matplotlib
-    measures every text of every figure anew (its cache is per renderer, so per figure),
-    while a report repeats the same tick labels, legends and options in figure after
-    figure (about two thirds of its measurements)."""
+    """matplotlib's SVG renderer that looks up what it needs of a font once.
+
+    - The size of a plain text is a pure function of the text and its fonts
+      (:func:`_text_extent`), measured once per process: matplotlib measures every text of
+      every figure anew (its cache is per renderer, so per figure), while a report repeats
+      the same tick labels, legends and options in figure after figure.
+    - The font files of a font (matplotlib's search, which reads seven rcParams on every
+      call) are looked up once per figure (whose rcParams do not change while it is
+      drawn): its texts share a few fonts.
+    - The line metrics of a font (ascent, descent, line gap), which matplotlib reads from
+      the font's tables for every text it draws, come from :func:`_height_metrics`, through
+      the hook matplotlib's text layout asks a renderer for (``_get_font_height_metrics``).
+
+    The two lookups are private methods of matplotlib (pinned in pyproject.toml): should a
+    later matplotlib drop them, its own measures are used, as before."""
+
+    def __init__(self, *args, dpi: float = 72.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._dpi = float(dpi)
+        self._files: dict[tuple, tuple[str, ...] | None] = {}
+
+    def _font_files(self, prop) -> tuple[str, ...] | None:
+        """The font files matplotlib sets ``prop`` in (None: ask matplotlib itself)."""
+        key = (
+            tuple(prop.get_family()),
+            prop.get_style(),
+            prop.get_variant(),
+            prop.get_weight(),
+            prop.get_stretch(),
+            prop.get_size(),
+            prop.get_file(),
+        )
+        if key not in self._files:
+            find = getattr(font_manager.fontManager, "_find_fonts_by_props", None)
+            self._files[key] = None if find is None else tuple(str(f) for f in find(prop))
+        return self._files[key]
 
     def get_text_width_height_descent(self, s, prop, ismath):
-        # the font files of a text, as matplotlib's renderer finds them (a private method:
-        # should a later matplotlib drop it, its own measure is used, as before)
-        find = getattr(font_manager.fontManager, "_find_fonts_by_props", None)
-        if ismath or find is None:
+        files = None if ismath else self._font_files(prop)
+        if files is None:
             return super().get_text_width_height_descent(s, prop, ismath)
-        files = tuple(str(f) for f in find(prop))
         return _text_extent(s, files, float(prop.get_size_in_points()))
+
+    def _get_font_height_metrics(self, prop):
+        files = self._font_files(prop)
+        if files is None:
+            return None, None, None  # matplotlib measures the font itself
+        return _height_metrics(files, prop.get_size_in_points(), self._dpi)
+
+
+@functools.lru_cache(maxsize=256)
+def _height_metrics(
+    files: tuple[str, ...], size: float, dpi: float
+) -> tuple[float | None, float | None, float | None]:
+    """(ascent, descent, line gap) in pixels of the first of the font ``files`` at ``size``
+    points and ``dpi``, exactly as matplotlib's text layout reads them (Text._get_layout):
+    from the OS/2 table, else from hhea; (None, None, None) when the font has neither."""
+    font = font_manager.get_font(files)
+    for table_name, gap_key, ascent_key, descent_key in (
+        ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+        ("hhea", "lineGap", "ascent", "descent"),
+    ):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
+        scale = 1 / units_per_em * size * dpi / 72  # matplotlib's order of operations
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+    return None, None, None
 
 
 @functools.lru_cache(maxsize=8192)
@@ -351,7 +406,7 @@ class _SvgCanvas(FigureCanvasSVG):
                 width,
                 height,
                 dpi,
-                _SvgRenderer(width * 72, height * 72, fh, image_dpi=dpi, metadata=metadata),
+                _SvgRenderer(width * 72, height * 72, fh, image_dpi=dpi, metadata=metadata, dpi=72),
                 bbox_inches_restore=bbox_inches_restore,
             )
             self.figure.draw(renderer)
