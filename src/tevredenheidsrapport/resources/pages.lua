@@ -173,15 +173,14 @@ local function sticky(blocks)
   return out
 end
 
+-- One walk: Pandoc's typewise traversal changes every image first, then every Div (whose
+-- image is raw Typst by then), then every list of blocks.
 local function for_typst(doc)
   return doc:walk({
-    traverse = "topdown",
     Image = image,
-  }):walk({
     Div = function(el)
       if is_float(el) then return captioned(el) end
     end,
-  }):walk({
     Blocks = sticky,
   })
 end
