@@ -652,7 +652,8 @@ def markdown(info: dict) -> str:
                 for label, secs in p["steps"].items()
             ],
             "",
-            f"Koude start van één rapport (`tevreden render`, {_s(c['total'])}): interpreter "
+            f"Koude start van één rapport, de stappen na elkaar ({_s(c['total'])}; "
+            "`tevreden render` leest de data naast de imports in): interpreter "
             f"{_s(c['interpreter'])}, imports {_s(c['imports'])}, data lezen en valideren "
             f"{_s(c['load_validate'])}, eerste rapport {_s(c['first_render'])}.",
             "",

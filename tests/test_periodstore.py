@@ -246,3 +246,41 @@ def test_a_known_digest_gives_the_same_key(period, settings):
     assert periodstore.store_key(period, settings, digest) == periodstore.store_key(
         period, settings
     )
+
+
+needs_a_second_core = pytest.mark.skipif(
+    not hasattr(os, "fork") or (os.cpu_count() or 1) < 2,
+    reason="the period is read beside the imports only with fork and a second core",
+)
+
+
+@needs_a_second_core
+def test_render_by_hand_reads_the_period_beside_its_imports(period, tmp_path, monkeypatch):
+    """On a second core, a forked helper reads and keeps the period while `tevreden render`
+    imports; the render itself then takes the kept period and never reads the data."""
+    from tevredenheidsrapport import render
+
+    provider = pd.read_csv(period / "providers.csv")["provider_id"].iloc[0]
+    work = tmp_path / "work"
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the render read the period itself")
+
+    monkeypatch.setattr(render, "load_survey", refused)  # the helper reads through survey
+    args = ["render", provider, "--data", str(period), "--out", str(tmp_path / "out")]
+    assert main([*args, "--work", str(work), "--format", "html"]) == 0
+    assert (tmp_path / "out" / "2025" / f"{provider}.html").is_file()
+    assert periodstore.store_path(work, period).is_file()
+
+
+@needs_a_second_core
+def test_the_helper_keeps_nothing_for_an_unknown_provider_or_invalid_data(period, tmp_path, capsys):
+    work = tmp_path / "work"
+    args = ["render", "bestaat-niet", "--data", str(period), "--out", str(tmp_path / "out")]
+    assert main([*args, "--work", str(work)]) != 0
+    assert "bestaat-niet" in capsys.readouterr().err
+    assert not periodstore.store_path(work, period).exists()
+    (period / "providers.csv").write_text("dit is geen providers-bestand\n", encoding="utf-8")
+    provider_args = ["render", "x", "--data", str(period), "--out", str(tmp_path / "out")]
+    assert main([*provider_args, "--work", str(work)]) != 0
+    assert not periodstore.store_path(work, period).exists()

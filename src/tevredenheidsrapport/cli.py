@@ -12,7 +12,9 @@ import argparse
 import contextlib
 import gc
 import os
+import signal
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,13 +65,77 @@ def _importing() -> Iterator[None]:
         gc.enable()
 
 
+#: How long ``tevreden render`` waits for the process that reads the period meanwhile
+#: (:func:`_keep_period_meanwhile`); after that it stops it and reads the period itself.
+PERIOD_HELPER_TIMEOUT_S = 600.0
+
+
+def _keep_period_meanwhile(args: argparse.Namespace, settings: config.Settings) -> int | None:
+    """Read, validate and keep the period of a render (:mod:`.periodstore`) in a forked
+    process while this one imports what rendering needs; returns its pid (None: no fork).
+
+    A render on its own starts with two serial steps of a second or more each: importing
+    pandas, scipy, matplotlib and papermill, and reading and aggregating the period. The
+    second needs only pandas and scipy, so on a machine with a second core it runs beside
+    the imports, and the render then finds the period kept (as a later render would). The
+    helper keeps the store's rules: nothing is kept for invalid data or an unknown
+    provider, and a store of the same inputs is left as it is. Whatever goes wrong in it,
+    it ends silently and the render reads the period itself, with its own messages."""
+    if args.fresh or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+        return None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1  # pragma: no cover - runs in the helper, which never returns
+    try:
+        gc.disable()  # a short-lived process: no cycle needs collecting
+        from .dataset import find_periods
+        from .fsutil import check_folders, safe_name
+        from .periodstore import Store
+        from .survey import load_survey
+
+        periods = find_periods(args.data)
+        if len(periods) == 1:
+            data = periods[0].resolve()
+            # the folders render_report refuses, refused before anything is read or made
+            work_dir = Path(args.work) / safe_name(data.name) / safe_name(args.provider)
+            check_folders(data, Path(args.out) / safe_name(periods[0].name), work_dir.resolve())
+            store = Store.of(data, settings, args.work)
+            if not store.holds_own_key():
+                survey = load_survey(data, settings)
+                survey.check_provider(args.provider)
+                store.save(survey)
+            code = 0
+    finally:
+        os._exit(code)
+
+
+def _await_period(pid: int | None, timeout: float = PERIOD_HELPER_TIMEOUT_S) -> None:
+    """Wait for the helper of :func:`_keep_period_meanwhile` (stopped after ``timeout``)."""
+    if pid is None:
+        return
+    deadline = time.monotonic() + timeout
+    while not os.waitpid(pid, os.WNOHANG)[0]:
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return
+        time.sleep(0.005)
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     settings = _settings(args)  # a wrong setting is refused before anything is imported
-
-    with _importing():
-        from .dataset import find_periods
-        from .fsutil import safe_name
-        from .render import render_report
+    helper = _keep_period_meanwhile(args, settings)
+    try:
+        with _importing():
+            from .dataset import find_periods
+            from .fsutil import safe_name
+            from .render import render_report
+    finally:
+        _await_period(helper)
 
     periods = find_periods(args.data)
     if len(periods) != 1:

@@ -145,6 +145,18 @@ class Store:
         except Exception:  # a store is a cache: whatever is wrong with it, read the data again
             return None
 
+    def holds_own_key(self) -> bool:
+        """Whether the store exists, is ours and was made for this key (its first line is
+        read, nothing is unpickled)."""
+        if not _owned_by_me(self.path):
+            return False
+        expected = MAGIC + self.key.encode("ascii") + b"\n"
+        try:
+            with open(self.path, "rb") as fh:
+                return fh.read(len(expected)) == expected
+        except OSError:
+            return False
+
     def save(self, survey: Survey) -> None:
         """Keep ``survey``, with every shared aggregate computed (:meth:`.Survey.precompute`),
         atomically and for its owner only. A store that cannot be written (a full disk, a
