@@ -35,11 +35,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from . import hashing
 from .config import Settings
 from .fsutil import atomic_write, remove_partials, safe_name
-from .survey import Survey
+
+if TYPE_CHECKING:  # the survey (pandas, scipy) is imported when a store is read or made
+    from .survey import Survey
 
 #: Bump when what the store holds changes meaning, so older stores no longer match.
 STORE_VERSION = 1
@@ -96,6 +99,8 @@ def loads(blob: bytes, key: str) -> Survey | None:
     header, _, body = blob.partition(b"\n")
     if header != MAGIC + key.encode("ascii"):
         return None
+    from .survey import Survey
+
     survey = pickle.loads(body)
     return survey if isinstance(survey, Survey) else None
 
