@@ -83,11 +83,16 @@ def _keep_period_meanwhile(args: argparse.Namespace, settings: config.Settings) 
     it ends silently and the render reads the period itself, with its own messages."""
     if args.fresh or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
         return None
-    if (Path(args.data) / "period.yaml").is_file():  # kept already: nothing to do beside
+    try:  # kept already: nothing to do beside the imports
         from .periodstore import Store
 
-        if Store.of(Path(args.data), settings, args.work).holds_own_key():
+        period = Path(args.data)
+        if (period / "period.yaml").is_file() and Store.of(
+            period, settings, args.work
+        ).holds_own_key():
             return None
+    except Exception:  # noqa: BLE001 - whatever it is, the render reports it itself
+        pass
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
