@@ -92,6 +92,8 @@ end
 
 -- the Typst source -------------------------------------------------------------------------
 --- A Typst string literal: shown literally, never interpreted as markup (md.typst_string).
+--- Hidden characters and Unicode spaces never reach it: the renderer wrote every alt text
+--- and path with md.escape, which drops the one and makes the other plain spaces.
 local function typst_string(text)
   local s = text:gsub("%s+", " "):gsub("^ ", ""):gsub(" $", "")
   return '"' .. s:gsub("\\", "\\\\"):gsub('"', '\\"') .. '"'
