@@ -406,7 +406,14 @@ class _SvgCanvas(FigureCanvasSVG):
                 width,
                 height,
                 dpi,
-                _SvgRenderer(width * 72, height * 72, fh, image_dpi=dpi, metadata=metadata, dpi=72),
+                _SvgRenderer(
+                    width * 72,
+                    height * 72,
+                    fh,
+                    image_dpi=dpi,
+                    metadata=metadata,
+                    dpi=self.figure.dpi,
+                ),
                 bbox_inches_restore=bbox_inches_restore,
             )
             self.figure.draw(renderer)
