@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+import random
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -34,6 +39,92 @@ def test_rounding_of_the_printed_numbers_is_taken_into_account():
     assert view.shown == {1: 7.1} and view.total == 7.2
     low, high = grade_intervals(view)[2]
     assert (low, high) == (7.5, 7.5)
+
+
+def test_a_mean_at_the_edge_of_its_rounding_is_not_taken_for_the_next_one():
+    # 20 grades summing to 108 print as 5,4: the sum lies in 107..108 (5,35 .. 5,40); 109
+    # would print as 5,5. A bound a hair below 109 lies within the solver's tolerance of 109.
+    cells = {1: counts(1, 1, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 7, 7, 7, 8, 8, 8, 9, 10)}
+    view = view_of(cells, hidden=frozenset({1}), total_shown=True, distribution_shown=False)
+    assert view.total == 5.4
+    assert grade_intervals(view) == {1: (5.35, 5.4)}
+
+
+def _printed(grade_sum: int, n: int) -> Fraction:
+    """A mean as the report prints it: half-up to one decimal, worked out exactly."""
+    return Fraction(math.floor(Fraction(grade_sum, n) * 10 + Fraction(1, 2)), 10)
+
+
+def _what_a_reader_sees(cells, hidden, total_shown, distribution_shown, judged, rule):
+    def sum_of(c, corrected=False):
+        low = Fraction(str(rule.insufficient_as))
+        return sum(
+            c[g - 1] * (low if corrected and g < rule.insufficient_below else g)
+            for g in range(1, 11)
+        )
+
+    everyone = [sum(c[g] for c in cells.values()) for g in range(10)]
+    n = sum(everyone)
+
+    def passes(corrected):
+        total = sum(sum_of(c, corrected) for c in cells.values())
+        if _printed(total, n) < Fraction(str(rule.total_min)):
+            return False
+        return all(
+            _printed(sum_of(cells[d], corrected), sum(cells[d])) >= Fraction(str(rule.service_min))
+            for d in judged
+        )
+
+    status = (
+        "behaald" if passes(False) else "behaald na correctie" if passes(True) else "niet behaald"
+    )
+    return (
+        {d: _printed(sum_of(c), sum(c)) for d, c in cells.items() if d not in hidden},
+        _printed(sum_of(everyone), n) if total_shown else None,
+        tuple(everyone) if distribution_shown else None,
+        status,
+    )
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_attacker_finds_what_trying_every_possible_table_finds(seed):
+    # Small tables (one or two services of one to three grades) are attacked by brute
+    # force: every table with the same n per service that shows the reader the same
+    # numbers (means and Totaal as printed, the distribution, the norm outcome). The
+    # hidden means those tables hold must be exactly the interval the MILP finds.
+    rng = random.Random(seed)
+    rule = NormRule(total_min=7, service_min=6, insufficient_below=6, insufficient_as=5.5)
+    n = {d: rng.choice([1, 2, 3] if d == 1 else [1, 2]) for d in range(1, rng.randint(1, 2) + 1)}
+    cells = {
+        d: tuple(np.bincount(rng.choices(range(1, 11), k=k), minlength=11)[1:])
+        for d, k in n.items()
+    }
+    hidden = frozenset(d for d in n if rng.random() < 0.6) or frozenset({1})
+    total_shown, distribution_shown = rng.random() < 0.8, rng.random() < 0.4
+    judged = frozenset(d for d, k in n.items() if k >= 2)
+    seen = _what_a_reader_sees(cells, hidden, total_shown, distribution_shown, judged, rule)
+    view = view_of(
+        {d: np.array(c) for d, c in cells.items()},
+        hidden=hidden,
+        total_shown=total_shown,
+        distribution_shown=distribution_shown,
+        norm=(seen[3], rule, judged),
+    )
+
+    def tables(k):
+        for grades in itertools.combinations_with_replacement(range(1, 11), k):
+            yield tuple(grades.count(g) for g in range(1, 11))
+
+    sums: dict[int, set[int]] = {d: set() for d in hidden}
+    for contents in itertools.product(*(list(tables(n[d])) for d in sorted(n))):
+        other = dict(zip(sorted(n), contents, strict=True))
+        if (
+            _what_a_reader_sees(other, hidden, total_shown, distribution_shown, judged, rule)
+            == seen
+        ):
+            for d in hidden:
+                sums[d].add(sum(g * other[d][g - 1] for g in range(1, 11)))
+    assert grade_intervals(view) == {d: (min(s) / n[d], max(s) / n[d]) for d, s in sums.items()}
 
 
 def test_the_distribution_pins_the_grades_of_a_hidden_pair_to_what_it_holds():

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -37,8 +38,23 @@ from .fmt import round_half_up
 GRADES = np.arange(1, 11)
 GRADES.flags.writeable = False
 #: Half a unit of the last printed decimal: a mean printed as 7,4 lies in [7,35; 7,45).
-HALF = 0.05
+HALF = Fraction(1, 20)
 _EPS = 1e-7
+
+
+def _exact(value: float) -> Fraction:
+    """A printed mean or a setting (7.4, 5.5) as the decimal it was written as."""
+    return Fraction(str(value))
+
+
+def _at_least(bound: Fraction, step: Fraction) -> float:
+    """The least multiple of ``step`` (every sum a row can take is one) that is >= ``bound``."""
+    return float(math.ceil(bound / step) * step)
+
+
+def _below(bound: Fraction, step: Fraction) -> float:
+    """The greatest multiple of ``step`` that is < ``bound``."""
+    return float((math.ceil(bound / step) - 1) * step)
 
 
 @dataclass(frozen=True)
@@ -143,6 +159,8 @@ class _Model:
         self.hi: list[float] = []
         self.n_binary = 0
         self.view = view
+        #: the constraints and bounds of the model twice over (:meth:`interval`), made once
+        self._twice: tuple[LinearConstraint, Bounds] | None = None
         for i, d in enumerate(self.services):
             self._add(self._sum(i, np.ones(10)), view.n[d], view.n[d])
             if d in view.shown:
@@ -170,34 +188,42 @@ class _Model:
         self.hi.append(hi)
 
     def _printed(self, row: np.ndarray, n: int, mean: float) -> None:
-        """A mean printed (half-up, one decimal) as ``mean``: its sum lies in n*[m-h, m+h)."""
-        self._add(row, n * (mean - HALF) - _EPS, n * (mean + HALF) - _EPS)
+        """A mean printed (half-up, one decimal) as ``mean``: its sum of whole grades lies in
+        n*[m-h, m+h).
+
+        Every bound of the model is the sum it allows at the edge, worked out exactly (a
+        strict one as the greatest sum below it): a bound a hair inside the edge, as floats
+        would give, lies within the solver's tolerance of the sum at the edge, and the
+        attacker would then accept a mean that prints otherwise, and find a hidden mean
+        less pinned down than it is."""
+        if math.isnan(mean):  # no grades, nothing printed
+            return
+        m, one = _exact(mean), Fraction(1)
+        self._add(row, _at_least(n * (m - HALF), one), _below(n * (m + HALF), one))
 
     def _norm(self, status: str, rule: NormRule, judged: frozenset[int]) -> None:
         if status == "geen oordeel":
             return
+        as_ = _exact(rule.insufficient_as)
+        plain = GRADES.astype(float)
+        corrected = np.where(GRADES < rule.insufficient_below, float(as_), plain)
         units = []
-        plain, corrected = (
-            GRADES.astype(float),
-            np.where(GRADES < rule.insufficient_below, rule.insufficient_as, GRADES).astype(float),
-        )
-        for weights in (plain, corrected):
-            group = [
-                (sum(self._sum(i, weights) for i in range(len(self.services))), rule.total_min)
-            ]
-            n_all = sum(self.view.n.values())
-            group_n = [n_all]
+        # every sum of whole counts times these weights is a multiple of the step: 1, or
+        # 1/2 when insufficient grades count as 5,5
+        for weights, step in ((plain, Fraction(1)), (corrected, Fraction(1, as_.denominator))):
+            everyone = sum(self._sum(i, weights) for i in range(len(self.services)))
+            unit_list = [(everyone, sum(self.view.n.values()), _exact(rule.total_min), step)]
             for i, d in enumerate(self.services):
                 if d in judged:
-                    group.append((self._sum(i, weights), rule.service_min))
-                    group_n.append(self.view.n[d])
-            units.append(list(zip(group, group_n, strict=True)))
+                    minimum = _exact(rule.service_min)
+                    unit_list.append((self._sum(i, weights), self.view.n[d], minimum, step))
+            units.append(unit_list)
         passes_plain = status == "behaald"
         passes_corrected = status in ("behaald", "behaald na correctie")
         for unit_list, passes in ((units[0], passes_plain), (units[1], passes_corrected)):
-            if passes:
-                for (row, minimum), n in unit_list:
-                    self._add(row, n * (minimum - HALF), math.inf)
+            if passes:  # every judged mean reaches its minimum as printed
+                for row, n, minimum, step in unit_list:
+                    self._add(row, _at_least(n * (minimum - HALF), step), math.inf)
             else:
                 self._some_fail(unit_list)
 
@@ -205,12 +231,13 @@ class _Model:
         """At least one of the judged means is below its minimum (as printed): one binary per
         mean, big-M rows, and a row that asks for at least one of them."""
         chosen = {}
-        for (row, minimum), n in unit_list:
+        for row, n, minimum, step in unit_list:
             b = self.n_binary
             self.n_binary += 1
-            # sum <= n*(min - h) - eps + M*(1 - b)  <=>  sum + M*b <= n*(min-h) - eps + M
+            # sum <= below + M*(1 - b)  <=>  sum + M*b <= below + M
             big_m = 10.0 * n + 1
-            self._add(row, -math.inf, n * (minimum - HALF) - _EPS + big_m, {b: big_m})
+            below = _below(n * (minimum - HALF), step)
+            self._add(row, -math.inf, below + big_m, {b: big_m})
             chosen[b] = 1.0
         self._add(np.zeros(self.nx), 1, math.inf, chosen)
 
@@ -229,19 +256,35 @@ class _Model:
         )
         return Bounds(np.zeros(self.nx + self.n_binary), upper)
 
-    def extreme(self, i: int, sign: float) -> float | None:
-        """min (sign=1) or max (sign=-1) of the grade sum of service ``i``; None if infeasible."""
-        c = np.concatenate([sign * self._sum(i, GRADES), np.zeros(self.n_binary)])
-        constraint = LinearConstraint(self.matrix(), np.array(self.lo), np.array(self.hi))
+    def interval(self, i: int) -> tuple[float, float] | None:
+        """The least and the greatest grade sum of service ``i``; None if infeasible.
+
+        Both in one solve: the model twice, side by side and independent, with the first
+        copy's sum of service ``i`` minimised and the second's maximised (one small MILP
+        instead of two costs HiGHS's start-up once, 0.2 s for the 500 providers of a
+        period). Should the solver stop short of an optimum within its tolerance, the
+        interval it returns lies inside the true one, so it can only hide more."""
+        width = self.nx + self.n_binary
+        if self._twice is None:
+            a, lo, hi, b = self.matrix(), np.array(self.lo), np.array(self.hi), self.bounds()
+            both = np.zeros((2 * len(a), 2 * width))
+            both[: len(a), :width], both[len(a) :, width:] = a, a
+            self._twice = (
+                LinearConstraint(both, np.concatenate([lo, lo]), np.concatenate([hi, hi])),
+                Bounds(np.concatenate([b.lb, b.lb]), np.concatenate([b.ub, b.ub])),
+            )
+        constraint, bounds = self._twice
+        grades = np.concatenate([self._sum(i, GRADES), np.zeros(self.n_binary)])
         res = milp(
-            c,
+            np.concatenate([grades, -grades]),
             constraints=constraint,
-            bounds=self.bounds(),
-            integrality=np.ones(self.nx + self.n_binary),
+            bounds=bounds,
+            integrality=np.ones(2 * width),
         )
         if res.status != 0:
             return None
-        return float(round(sign * res.fun))  # a sum of whole grades
+        # sums of whole grades
+        return float(round(grades @ res.x[:width])), float(round(grades @ res.x[width:]))
 
 
 def grade_intervals(view: GradeView, targets: Sequence[int] | None = None) -> dict:
@@ -252,10 +295,8 @@ def grade_intervals(view: GradeView, targets: Sequence[int] | None = None) -> di
     out: dict[int, tuple[float, float] | None] = {}
     wanted = [d for d in view.n if d not in view.shown] if targets is None else list(targets)
     for d in wanted:
-        i = model.services.index(d)
-        low, high = model.extreme(i, 1.0), model.extreme(i, -1.0)
-        n = view.n[d]
-        out[d] = None if low is None or high is None or n == 0 else (low / n, high / n)
+        sums, n = model.interval(model.services.index(d)), view.n[d]
+        out[d] = None if sums is None or n == 0 else (sums[0] / n, sums[1] / n)
     return out
 
 
