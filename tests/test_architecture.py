@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ast
+import fractions
 import importlib
 import pkgutil
 import re
@@ -53,6 +54,7 @@ IMMUTABLE = (
     types.ModuleType,
     Path,
     statistics.NormalDist,  # no mutators
+    fractions.Fraction,  # a number, like float
 )
 
 

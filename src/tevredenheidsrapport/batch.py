@@ -141,7 +141,7 @@ def render_batch(
     result = BatchResult(skipped=list(plan.skipped), phases=dict(plan.phases))
 
     t = time.perf_counter()
-    surveys = load_surveys(plan, settings, work_root)
+    surveys = load_surveys(plan, settings, work_root, jobs=jobs or probes.cores())
     result.phases["load"] = time.perf_counter() - t
 
     for period in plan.periods:  # what a killed run was writing is incomplete: remove it
@@ -177,7 +177,11 @@ def _check_period_outputs(plan: BatchPlan) -> None:
 
 
 def load_surveys(
-    plan: BatchPlan, settings: Settings, work_root: str | Path | None = None
+    plan: BatchPlan,
+    settings: Settings,
+    work_root: str | Path | None = None,
+    *,
+    jobs: int = 1,
 ) -> dict[Path, Survey]:
     """Load every period with work, before rendering anything (invalid data stops here);
     with ``work_root`` through the period store there (:mod:`.periodstore`).
@@ -185,10 +189,11 @@ def load_surveys(
     Returns the loaded surveys by period folder (``Job.period_dir``), aggregated for the
     workers to share. Then records the providers of every period whose data was read and
     whose manifest did not know them yet, so the next plan need not read it again.
+    ``jobs``: the cores it may use (:meth:`.Survey.precompute`).
     """
     surveys = {}
     for p in plan.stale_periods():
-        surveys[p.inputs.path] = p.load(settings, work_root).precompute()
+        surveys[p.inputs.path] = p.load(settings, work_root).precompute(jobs)
         if p.store is not None and not p.from_store:
             p.store.save(p.survey)
     for period in plan.periods:

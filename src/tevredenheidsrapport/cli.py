@@ -116,7 +116,9 @@ def _keep_period_meanwhile(args: argparse.Namespace, settings: config.Settings) 
             if not store.holds_own_key():
                 survey = load_survey(data, settings)
                 survey.check_provider(args.provider)
-                store.save(survey)
+                # by the time the period is read, the render has mostly imported what it
+                # needs, and its core is free for the grade disclosures
+                store.save(survey.precompute(jobs=2))
             code = 0
     finally:
         os._exit(code)

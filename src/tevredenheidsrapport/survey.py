@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import comparisons, labels, metrics, privacy
+from .beside import beside
 from .codebook import Codebook, Item, check_previous
 from .config import Settings
 from .dataset import Dataset, load_period, previous_period_dir
@@ -394,12 +395,15 @@ class Survey:
         p = self.settings.privacy
         return p.background_threshold if getattr(item, "background", False) else p.min_answers
 
-    def precompute(self) -> Survey:
-        """Compute every shared aggregate now (before forking batch workers); returns self."""
-        _ = self.persons_by_provider, self.benchmark_means, self.benchmark_grade_distribution
-        _ = self.table11, self._answers, self.grade_disclosure
-        _ = self.benchmark_opdrachtgever_grades, self.grade_tests, self.share_counts
-        _ = self.trend.grade_tests, self._test_rows, self.benchmark_distributions
+    def precompute(self, jobs: int = 1) -> Survey:
+        """Compute every shared aggregate now (before forking batch workers); returns self.
+        With ``jobs`` > 1, the same, with the disclosures beside (:func:`_disclose_beside`)."""
+        if jobs > 1:
+            _disclose_beside(self)
+        _ = self.persons_by_provider, self.table11, self.grade_disclosure
+        _independent_aggregates(self)
+        _ = self.benchmark_means, self.benchmark_grade_distribution, self.grade_tests
+        _ = self.trend.grade_tests, self._test_rows
         return self
 
     #: What a pickled survey (:mod:`.periodstore`) leaves out: splits per provider that
@@ -423,6 +427,34 @@ class Survey:
         return f"Survey({self.period.id!r}, providers={len(self.dataset.providers)})"
 
 
+def _independent_aggregates(survey: Survey) -> None:
+    """The shared aggregates of ``survey`` that need no grade disclosure."""
+    _ = survey._answers, survey.benchmark_opdrachtgever_grades, survey.share_counts
+    _ = survey.benchmark_distributions
+
+
+def _disclose_beside(survey: Survey) -> None:
+    """Decide the grade disclosures of every provider of ``survey`` and of its previous
+    measurement (a MILP per hidden service: a third of :meth:`Survey.precompute` at 500
+    providers) in a forked child (:func:`.beside.beside`), while ``survey`` counts the
+    benchmark answers and shares, which do not depend on them. Should the child fail,
+    they are decided here when first needed, as without it."""
+    surveys = [s for s in (survey, survey.previous) if s is not None]
+    if all("grade_disclosure" in s.__dict__ and s.grade_disclosure.complete() for s in surveys):
+        return
+    for s in surveys:  # what the child needs, made once for both processes
+        _ = s.client_grades_by_provider, s.persons_by_provider
+
+    def disclose_all() -> list[dict[str, privacy.GradeDisclosure]]:
+        return [{p: s.grade_disclosure[p] for p in s.provider_ids()} for s in surveys]
+
+    with beside(disclose_all) as child:
+        _independent_aggregates(survey)
+        found = child()
+    for s, values in zip(surveys, found or (), strict=False):
+        s.grade_disclosure.update(values)
+
+
 class _LazyMap(Mapping):
     """A read-only mapping whose values are computed on first access and then kept."""
 
@@ -444,6 +476,14 @@ class _LazyMap(Mapping):
 
     def __len__(self) -> int:
         return len(self._keys)
+
+    def update(self, values: Mapping) -> None:
+        """Take values computed elsewhere (the same function, in another process)."""
+        self._values.update((k, v) for k, v in values.items() if k in self._known)
+
+    def complete(self) -> bool:
+        """Whether every value is known."""
+        return len(self._values) == len(self._keys)
 
 
 def load_survey(data: str | Path, settings: Settings, *, previous: bool = True) -> Survey:

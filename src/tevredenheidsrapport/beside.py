@@ -1,0 +1,87 @@
+"""One function run in a forked child beside this process, its result read back.
+
+For work that can run on a second core while this process does other work with the same
+data: the child inherits the data (fork), runs the function and writes its pickled result
+to a pipe. Only results are sent, so they should be small (the grade disclosures of a
+period, not its frames). Nothing depends on the child: when it fails, dies, or the platform
+cannot fork, :func:`beside` reports no result and the caller works it out itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import pickle
+import signal
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class Child:
+    """The child of :func:`beside`: call it for its result (None when it failed)."""
+
+    def __init__(self, pid: int | None, read_end: int | None):
+        self.pid = pid
+        self._read_end = read_end
+        self.reaped = pid is None
+
+    def __call__(self):
+        if self.pid is None:
+            return None
+        with os.fdopen(self._read_end, "rb", closefd=False) as pipe:
+            blob = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        self.reaped = True
+        if status != 0 or not blob:
+            return None
+        try:
+            return pickle.loads(blob)
+        except Exception:  # noqa: BLE001 - a garbled result is no result
+            return None
+
+    def stop(self) -> None:
+        """Close the pipe and, unless its result was read, stop and reap the child."""
+        if self._read_end is not None:
+            os.close(self._read_end)
+            self._read_end = None
+        if not self.reaped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+            self.reaped = True
+
+
+@contextlib.contextmanager
+def beside(fn: Callable[[], T]) -> Iterator[Child]:
+    """Start ``fn()`` in a forked child; yields the :class:`Child`, which, called, waits for
+    it and returns what ``fn`` returned, or None when it failed (or none was started).
+
+    Leaving the block stops a child whose result was not read, so an exception here never
+    leaves it behind (a child with a result larger than the pipe waits for its reader)."""
+    if not hasattr(os, "fork"):  # pragma: no cover - Windows: the caller does the work
+        yield Child(None, None)
+        return
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child, which never returns
+        code = 1
+        try:
+            os.close(read_end)
+            gc.disable()  # a short-lived process: no cycle needs collecting
+            blob = pickle.dumps(fn(), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(blob)
+            code = 0
+        except BaseException:  # noqa: BLE001, S110 - the parent works it out itself
+            pass
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    child = Child(pid, read_end)
+    try:
+        yield child
+    finally:
+        child.stop()
