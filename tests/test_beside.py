@@ -50,6 +50,13 @@ def test_leaving_the_block_early_stops_the_child():
     assert _gone(child.pid)
 
 
+def test_a_child_too_slow_is_stopped_and_gives_nothing():
+    start = time.monotonic()
+    with beside(lambda: time.sleep(60)) as child:
+        assert child(timeout=0.2) is None
+    assert time.monotonic() - start < 30 and _gone(child.pid)
+
+
 def test_two_cores_decide_the_disclosures_beside_and_give_the_same_survey(
     demo_data, settings, monkeypatch
 ):

@@ -13,11 +13,16 @@ import contextlib
 import gc
 import os
 import pickle
+import select
 import signal
+import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
+
+#: How long :class:`Child` waits for a result by default: far longer than any it computes.
+CHILD_TIMEOUT_S = 600.0
 
 
 class Child:
@@ -28,17 +33,28 @@ class Child:
         self._read_end = read_end
         self.reaped = pid is None
 
-    def __call__(self):
-        if self.pid is None:
+    def __call__(self, timeout: float = CHILD_TIMEOUT_S):
+        """Wait for the result (None when the child failed); a child that has sent nothing
+        after ``timeout`` seconds (hung, say on a lock another thread held when this
+        process forked) is stopped and has no result."""
+        if self.pid is None or self._read_end is None:
             return None
-        with os.fdopen(self._read_end, "rb", closefd=False) as pipe:
-            blob = pipe.read()
-        _, status = os.waitpid(self.pid, 0)
-        self.reaped = True
-        if status != 0 or not blob:
+        deadline = time.monotonic() + timeout
+        chunks = []
+        while select.select([self._read_end], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            chunk = os.read(self._read_end, 1 << 20)
+            if not chunk:  # the child closed the pipe: the whole result is here
+                _, status = os.waitpid(self.pid, 0)
+                self.reaped = True
+                break
+            chunks.append(chunk)
+        if not self.reaped:
+            self.stop()
+            return None
+        if status != 0 or not chunks:
             return None
         try:
-            return pickle.loads(blob)
+            return pickle.loads(b"".join(chunks))
         except Exception:  # noqa: BLE001 - a garbled result is no result
             return None
 
