@@ -435,7 +435,7 @@ def _independent_aggregates(survey: Survey) -> None:
 
 def _disclose_beside(survey: Survey) -> None:
     """Decide the grade disclosures of every provider of ``survey`` and of its previous
-    measurement (a MILP per hidden service: a third of :meth:`Survey.precompute` at 500
+    measurement (a MILP per hidden service: almost half of :meth:`Survey.precompute` at 500
     providers) in a forked child (:func:`.beside.beside`), while ``survey`` counts the
     benchmark answers and shares, which do not depend on them. Should the child fail,
     they are decided here when first needed, as without it."""
