@@ -3,8 +3,9 @@
 For work that can run on a second core while this process does other work with the same
 data: the child inherits the data (fork), runs the function and writes its pickled result
 to a pipe. Only results are sent, so they should be small (the grade disclosures of a
-period, not its frames). Nothing depends on the child: when it fails, dies, or the platform
-cannot fork, :func:`beside` reports no result and the caller works it out itself.
+period, not its frames). Nothing depends on the child: when it fails, dies, takes too long,
+or the platform cannot fork, :func:`beside` reports no result and the caller works it out
+itself.
 """
 
 from __future__ import annotations
@@ -34,14 +35,16 @@ class Child:
         self.reaped = pid is None
 
     def __call__(self, timeout: float = CHILD_TIMEOUT_S):
-        """Wait for the result (None when the child failed); a child that has sent nothing
-        after ``timeout`` seconds (hung, say on a lock another thread held when this
-        process forked) is stopped and has no result."""
+        """Wait for the result (None when the child failed); a child that has not sent its
+        whole result after ``timeout`` seconds (hung, say on a lock another thread held
+        when this process forked) is stopped and has no result."""
         if self.pid is None or self._read_end is None:
             return None
         deadline = time.monotonic() + timeout
+        ready = select.poll()  # not select(): that fails on a descriptor above 1023
+        ready.register(self._read_end, select.POLLIN)
         chunks = []
-        while select.select([self._read_end], [], [], max(0.0, deadline - time.monotonic()))[0]:
+        while ready.poll(max(0, round((deadline - time.monotonic()) * 1000))):
             chunk = os.read(self._read_end, 1 << 20)
             if not chunk:  # the child closed the pipe: the whole result is here
                 _, status = os.waitpid(self.pid, 0)
