@@ -12,13 +12,12 @@ import argparse
 import contextlib
 import gc
 import os
-import signal
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from . import config
+from .beside import beside
 from .errors import ConfigError, DataError, RenderError, TevredenError, os_error_text
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
@@ -66,13 +65,14 @@ def _importing() -> Iterator[None]:
 
 
 #: How long ``tevreden render`` waits for the process that reads the period meanwhile
-#: (:func:`_keep_period_meanwhile`); after that it stops it and reads the period itself.
+#: (:func:`_period_keeper`); after that it stops it and reads the period itself.
 PERIOD_HELPER_TIMEOUT_S = 600.0
 
 
-def _keep_period_meanwhile(args: argparse.Namespace, settings: config.Settings) -> int | None:
-    """Read, validate and keep the period of a render (:mod:`.periodstore`) in a forked
-    process while this one imports what rendering needs; returns its pid (None: no fork).
+def _period_keeper(args: argparse.Namespace, settings: config.Settings):
+    """What reads, validates and keeps the period of a render (:mod:`.periodstore`) in a
+    forked process (:func:`.beside.beside`) while this one imports what rendering needs;
+    None when there is nothing to do beside the imports.
 
     A render on its own starts with two serial steps of a second or more each: importing
     pandas, scipy, matplotlib and papermill, and reading and aggregating the period. The
@@ -93,14 +93,8 @@ def _keep_period_meanwhile(args: argparse.Namespace, settings: config.Settings) 
             return None
     except Exception:  # noqa: BLE001 - whatever it is, the render reports it itself
         pass
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid:
-        return pid
-    code = 1  # pragma: no cover - runs in the helper, which never returns
-    try:
-        gc.disable()  # a short-lived process: no cycle needs collecting
+
+    def keep() -> bool:  # pragma: no cover - runs in the helper
         from .dataset import find_periods
         from .fsutil import check_folders, safe_name
         from .periodstore import Store
@@ -119,35 +113,21 @@ def _keep_period_meanwhile(args: argparse.Namespace, settings: config.Settings) 
                 # by the time the period is read, the render has mostly imported what it
                 # needs, and its core is free for the grade disclosures
                 store.save(survey.precompute(jobs=2))
-            code = 0
-    finally:
-        os._exit(code)
+        return True
 
-
-def _await_period(pid: int | None, timeout: float = PERIOD_HELPER_TIMEOUT_S) -> None:
-    """Wait for the helper of :func:`_keep_period_meanwhile` (stopped after ``timeout``)."""
-    if pid is None:
-        return
-    deadline = time.monotonic() + timeout
-    while not os.waitpid(pid, os.WNOHANG)[0]:
-        if time.monotonic() > deadline:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return
-        time.sleep(0.005)
+    return keep
 
 
 def cmd_render(args: argparse.Namespace) -> int:
     settings = _settings(args)  # a wrong setting is refused before anything is imported
-    helper = _keep_period_meanwhile(args, settings)
-    try:
+    keep = _period_keeper(args, settings)
+    with beside(keep) if keep is not None else contextlib.nullcontext() as helper:
         with _importing():
             from .dataset import find_periods
             from .fsutil import safe_name
             from .render import render_report
-    finally:
-        _await_period(helper)
+        if helper is not None:  # the period is kept, or the render reads it itself
+            helper(timeout=PERIOD_HELPER_TIMEOUT_S)
 
     periods = find_periods(args.data)
     if len(periods) != 1:
