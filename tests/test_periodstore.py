@@ -8,6 +8,8 @@ import pickle
 import re
 import shutil
 import stat
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -271,6 +273,51 @@ def test_render_by_hand_reads_the_period_beside_its_imports(period, tmp_path, mo
     assert main([*args, "--work", str(work), "--format", "html"]) == 0
     assert (tmp_path / "out" / "2025" / f"{provider}.html").is_file()
     assert periodstore.store_path(work, period).is_file()
+
+
+@needs_a_second_core
+def test_a_render_that_fails_keeps_the_period_its_helper_read(period, tmp_path, monkeypatch):
+    """The render aggregates what the helper read and keeps it beside the report: a report
+    that fails (a template being written, say) leaves the period kept for the next try."""
+    from tevredenheidsrapport import render
+    from tevredenheidsrapport.errors import RenderError
+
+    provider = pd.read_csv(period / "providers.csv")["provider_id"].iloc[0]
+    work = tmp_path / "work"
+
+    def broken(provider, *args, **kwargs):
+        raise RenderError(provider, "execute", "een fout in het sjabloon")
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the render read the period itself")
+
+    monkeypatch.setattr(render, "_render_locked", broken)
+    monkeypatch.setattr(render, "load_survey", refused)
+    args = ["render", provider, "--data", str(period), "--out", str(tmp_path / "out")]
+    assert main([*args, "--work", str(work), "--format", "html"]) != 0
+    settings = config.load_settings([], [])
+    kept = periodstore.Store.of(period, settings, work).load()
+    assert (
+        kept is not None
+        and kept.provider_ids() == survey_module.load_survey(period, settings).provider_ids()
+    )
+    assert kept.grade_disclosure.complete()  # kept aggregated, as a batch keeps it
+
+
+def test_reading_a_period_imports_no_scipy(period):
+    """tevreden render's helper reads the period while the render imports scipy: reading
+    it must not import scipy itself (0,6 s), or the helper would do that work twice."""
+    code = (
+        "import sys\n"
+        "from tevredenheidsrapport import config\n"
+        "from tevredenheidsrapport.survey import load_survey\n"
+        f"survey = load_survey({str(period)!r}, config.load_settings([], []))\n"
+        "assert survey.previous is not None\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 @needs_a_second_core

@@ -24,6 +24,10 @@ T = TypeVar("T")
 
 #: How long :class:`Child` waits for a result by default: far longer than any it computes.
 CHILD_TIMEOUT_S = 600.0
+#: The pipe's buffer where the system lets it be set (Linux; 1 MiB is the most an
+#: unprivileged process may ask for): a result of tens of megabytes (a period read by
+#: ``tevreden render``'s helper) then passes in one read a megabyte, not one per 64 KiB.
+PIPE_BYTES = 1 << 20
 
 
 class Child:
@@ -84,6 +88,10 @@ def beside(fn: Callable[[], T]) -> Iterator[Child]:
         yield Child(None, None)
         return
     read_end, write_end = os.pipe()
+    with contextlib.suppress(ImportError, AttributeError, OSError):  # else the default
+        import fcntl
+
+        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child, which never returns
         code = 1

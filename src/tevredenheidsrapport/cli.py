@@ -15,10 +15,14 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import config
 from .beside import beside
 from .errors import ConfigError, DataError, RenderError, TevredenError, os_error_text
+
+if TYPE_CHECKING:
+    from .survey import Survey
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 EXIT_INTERRUPTED = 130  # like a shell after Ctrl-C
@@ -65,25 +69,26 @@ def _importing() -> Iterator[None]:
 
 
 #: How long ``tevreden render`` waits for the process that reads the period meanwhile
-#: (:func:`_period_keeper`); after that it stops it and reads the period itself.
+#: (:func:`_period_reader`); after that it stops it and reads the period itself.
 PERIOD_HELPER_TIMEOUT_S = 600.0
 
 
-def _period_keeper(args: argparse.Namespace, settings: config.Settings):
-    """What reads, validates and keeps the period of a render (:mod:`.periodstore`) in a
-    forked process (:func:`.beside.beside`) while this one imports what rendering needs;
-    None when there is nothing to do beside the imports.
+def _period_reader(args: argparse.Namespace, settings: config.Settings):
+    """What reads and validates the period of a render in a forked process
+    (:func:`.beside.beside`) while this one imports what rendering needs; None when there
+    is nothing to read (the period is kept already) or no second core to read it on.
 
-    A render on its own starts with two serial steps of a second or more each: importing
-    pandas, scipy, matplotlib and papermill, and reading and aggregating the period. The
-    second needs only pandas and scipy, so on a machine with a second core it runs beside
-    the imports, and the render then finds the period kept (as a later render would). The
-    helper keeps the store's rules: nothing is kept for invalid data or an unknown
-    provider, and a store of the same inputs is left as it is. Whatever goes wrong in it,
-    it ends silently and the render reads the period itself, with its own messages."""
+    A render on its own starts with two serial steps of a second each: importing pandas,
+    scipy, matplotlib and papermill, and reading and validating the period. The second
+    needs only pandas, so on a second core it runs beside the imports. The helper returns
+    the :class:`.periodstore.Store` of the period and the period read, in the store's own
+    format (:func:`.periodstore.dumps`), and the render aggregates it
+    (:func:`_aggregated`) and keeps it. Nothing is returned for invalid data or an unknown
+    provider: whatever goes wrong in the helper, it ends silently and the render reads the
+    period itself, with its own messages."""
     if args.fresh or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
         return None
-    try:  # kept already: nothing to do beside the imports
+    try:  # kept already: nothing to read beside the imports
         from .periodstore import Store
 
         period = Path(args.data)
@@ -94,56 +99,88 @@ def _period_keeper(args: argparse.Namespace, settings: config.Settings):
     except Exception:  # noqa: BLE001 - whatever it is, the render reports it itself
         pass
 
-    def keep() -> bool:  # pragma: no cover - runs in the helper
+    def read():  # pragma: no cover - runs in the helper
+        from . import periodstore
         from .dataset import find_periods
         from .fsutil import check_folders, safe_name
-        from .periodstore import Store
         from .survey import load_survey
 
         periods = find_periods(args.data)
-        if len(periods) == 1:
-            data = periods[0].resolve()
-            # the folders render_report refuses, refused before anything is read or made
-            work_dir = Path(args.work) / safe_name(data.name) / safe_name(args.provider)
-            check_folders(data, Path(args.out) / safe_name(periods[0].name), work_dir.resolve())
-            store = Store.of(data, settings, args.work)
-            if not store.holds_own_key():
-                survey = load_survey(data, settings)
-                survey.check_provider(args.provider)
-                # by the time the period is read, the render has mostly imported what it
-                # needs, and its core is free for the grade disclosures
-                store.save(survey.precompute(jobs=2))
-        return True
+        if len(periods) != 1:
+            return None
+        data = periods[0].resolve()
+        # the folders render_report refuses, refused before anything is read or made
+        work_dir = Path(args.work) / safe_name(data.name) / safe_name(args.provider)
+        check_folders(data, Path(args.out) / safe_name(periods[0].name), work_dir.resolve())
+        store = periodstore.Store.of(data, settings, args.work)
+        if store.holds_own_key():  # kept meanwhile: the render loads it
+            return None
+        survey = load_survey(data, settings)
+        survey.check_provider(args.provider)
+        return store, periodstore.dumps(survey, store.key)
 
-    return keep
+    return read
+
+
+@contextlib.contextmanager
+def _aggregated(found, jobs: int) -> Iterator[Survey | None]:
+    """The period that :func:`_period_reader`'s helper ``found``, aggregated on ``jobs``
+    cores, for the block; None when it found none. Beside the block a forked process keeps
+    it in its store for the next render (pickling and writing it costs 0,2 s at 500
+    providers, while the report's own code runs on one core); the block waits for it at
+    its end, also when the report failed, so a render that is tried again finds the
+    period kept."""
+    if found is None:
+        yield None
+        return
+    from . import periodstore
+
+    store, blob = found
+    survey = periodstore.loads(blob, store.key)
+    if survey is None:
+        yield None
+        return
+    survey.precompute(jobs=jobs)
+    with beside(lambda: store.save(survey) or True) as keeper:
+        try:
+            yield survey
+        finally:
+            keeper(timeout=PERIOD_HELPER_TIMEOUT_S)
 
 
 def cmd_render(args: argparse.Namespace) -> int:
     settings = _settings(args)  # a wrong setting is refused before anything is imported
-    keep = _period_keeper(args, settings)
-    with beside(keep) if keep is not None else contextlib.nullcontext() as helper:
+    read = _period_reader(args, settings)
+    with _importing():  # pandas and the reading of a period, imported once for both
+        from . import periodstore, survey  # noqa: F401
+    with beside(read) if read is not None else contextlib.nullcontext() as helper:
         with _importing():
+            import scipy.optimize  # noqa: F401 - what the aggregates need, imported
+            import scipy.stats  # noqa: F401 - while the helper reads the period
+
             from .dataset import find_periods
             from .fsutil import safe_name
             from .render import render_report
-        if helper is not None:  # the period is kept, or the render reads it itself
-            helper(timeout=PERIOD_HELPER_TIMEOUT_S)
+        found = helper(timeout=PERIOD_HELPER_TIMEOUT_S) if helper is not None else None
 
     periods = find_periods(args.data)
     if len(periods) != 1:
         raise ConfigError(
             f"--data moet precies één meetperiode aanwijzen (een map met period.yaml); gevonden: {len(periods)}"
         )
-    result = render_report(
-        args.provider,
-        periods[0],
-        Path(args.out) / safe_name(periods[0].name),
-        settings=settings,
-        formats=_formats(args.format),
-        work_root=args.work,
-        jobs=os.cpu_count() or 1,  # one report on its own: its figures use every core
-        keep_period=not args.fresh,
-    )
+    jobs = os.cpu_count() or 1  # one report on its own: its figures use every core
+    with _aggregated(found, jobs) as survey:
+        result = render_report(
+            args.provider,
+            periods[0],
+            Path(args.out) / safe_name(periods[0].name),
+            settings=settings,
+            formats=_formats(args.format),
+            work_root=args.work,
+            jobs=jobs,
+            survey=survey,  # None: the render reads the period (or finds it kept)
+            keep_period=not args.fresh,
+        )
     for kind, path in result.outputs.items():
         print(f"{kind}: {path}")
     print(f"klaar in {result.seconds:.1f} s")

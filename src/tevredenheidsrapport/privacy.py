@@ -28,11 +28,15 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from .fmt import round_half_up
+
+if TYPE_CHECKING:  # scipy.optimize is imported where a model is solved: reading a period
+    # imports this module (for GradeDisclosure) but solves nothing
+    from scipy.optimize import Bounds, LinearConstraint
 
 #: The whole grades 1..10, read-only (a module global must not be mutable).
 GRADES = np.arange(1, 11)
@@ -251,6 +255,8 @@ class _Model:
         return out
 
     def bounds(self) -> Bounds:
+        from scipy.optimize import Bounds
+
         upper = np.concatenate(
             [np.repeat([self.view.n[d] for d in self.services], 10), np.ones(self.n_binary)]
         )
@@ -264,6 +270,8 @@ class _Model:
         instead of two costs HiGHS's start-up once, 0.2 s for the 500 providers of a
         period). Should the solver stop short of an optimum within its tolerance, the
         interval it returns lies inside the true one, so it can only hide more."""
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
         width = self.nx + self.n_binary
         if self._twice is None:
             a, lo, hi, b = self.matrix(), np.array(self.lo), np.array(self.hi), self.bounds()

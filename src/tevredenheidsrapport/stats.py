@@ -22,9 +22,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
 
 LEVEL = 0.95
+
+
+def _scipy_stats():
+    """scipy.stats, imported when first used: reading and validating a period needs this
+    module's names but none of its arithmetic, and the import costs 0,4 s (tevreden render
+    reads the period while it imports the rest: :func:`.cli._period_reader`)."""
+    from scipy import stats
+
+    return stats
 
 
 def mean_interval(
@@ -42,7 +50,7 @@ def mean_interval(
     n, big_n = np.asarray(n, dtype=float), np.asarray(population, dtype=float)
     ok = (n >= 2) & (big_n >= n)
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = _st.t.ppf(0.5 + level / 2, np.where(ok, n - 1, 1))
+        t = _scipy_stats().t.ppf(0.5 + level / 2, np.where(ok, n - 1, 1))
         fpc = np.sqrt(np.clip((big_n - n) / (big_n - 1), 0, None))
         half = np.where(ok, t * sd / np.sqrt(n) * fpc, np.nan)
     return mean - half, mean + half
@@ -95,7 +103,7 @@ def welch(a: pd.DataFrame, b: pd.DataFrame, *, min_n: int) -> tuple[np.ndarray, 
     p = np.full(len(a), np.nan)
     if ok.any():
         sel = ok.to_numpy()
-        res = _st.ttest_ind_from_stats(
+        res = _scipy_stats().ttest_ind_from_stats(
             *(a[c].to_numpy()[sel] for c in ("mean", "sd", "n")),
             *(b[c].to_numpy()[sel] for c in ("mean", "sd", "n")),
             equal_var=False,
@@ -155,7 +163,7 @@ def fisher_against_rest(
             int(rest_n[i] - rest_hits[i]),
         )
         if table not in done:
-            res = _st.fisher_exact([table[:2], table[2:]])
+            res = _scipy_stats().fisher_exact([table[:2], table[2:]])
             done[table] = (float(res.statistic), float(res.pvalue))
         ratio[i], p[i] = done[table]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -170,7 +178,7 @@ def adjust(p: Sequence[float] | np.ndarray) -> np.ndarray:
     out = np.full(p.shape, np.nan)
     tested = ~np.isnan(p)
     if tested.any():
-        out[tested] = _st.false_discovery_control(p[tested], method="bh")
+        out[tested] = _scipy_stats().false_discovery_control(p[tested], method="bh")
     return out
 
 
