@@ -9,7 +9,7 @@ import time
 import pandas as pd
 import pytest
 
-from tevredenheidsrapport.beside import beside
+from tevredenheidsrapport.beside import SharedRange, beside
 from tevredenheidsrapport.survey import Survey, load_survey
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
@@ -57,6 +57,42 @@ def test_a_child_too_slow_is_stopped_and_gives_nothing():
     assert time.monotonic() - start < 30 and _gone(child.pid)
 
 
+def test_a_shared_range_without_a_child_is_all_the_parents():
+    assert list(SharedRange(5).back()) == [4, 3, 2, 1, 0]
+    assert list(SharedRange(0).back()) == []
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_shared_range_leaves_no_index_out_and_meets_once(seed):
+    """The child takes from the front, the parent from the back after work of its own; at
+    whatever speeds, together they take every index, and at most one twice."""
+    import random
+
+    rng = random.Random(seed)
+    n = rng.randint(1, 40)
+    cost = [rng.random() * 0.004 for _ in range(n)]  # seconds per item, different per item
+    shared = SharedRange(n)
+
+    def front():
+        taken = []
+        for i in shared.front():
+            time.sleep(cost[i])
+            taken.append(i)
+        return taken
+
+    with beside(front) as child:
+        time.sleep(rng.random() * 0.05)  # the parent's own work first
+        mine = []
+        for j in shared.back():
+            time.sleep(cost[j])
+            mine.append(j)
+        theirs = child()
+    assert theirs == list(range(len(theirs)))  # the child's: a run from the front
+    assert mine == list(range(n - 1, n - 1 - len(mine), -1))  # the parent's: from the back
+    assert set(theirs) | set(mine) == set(range(n))
+    assert len(set(theirs) & set(mine)) <= 1
+
+
 def test_two_cores_decide_the_disclosures_beside_and_give_the_same_survey(
     demo_data, settings, monkeypatch
 ):
@@ -70,7 +106,9 @@ def test_two_cores_decide_the_disclosures_beside_and_give_the_same_survey(
 
     monkeypatch.setattr(Survey, "_disclose_grades", recorded)
     two = load_survey(demo_data / "2025", settings).precompute(jobs=2)
-    assert asked == []  # all of them, now and in 2024, were decided in the child
+    work = [p for s in (two, two.previous) for p in s.provider_ids()]
+    # the child decided them from the front, this process (if at all) from the back
+    assert len(asked) < len(work) and asked == work[len(work) - len(asked) :][::-1]
     assert two.previous is not None and two.previous.grade_disclosure.complete()
     assert dict(two.grade_disclosure) == dict(one.grade_disclosure)
     assert dict(two.previous.grade_disclosure) == dict(one.previous.grade_disclosure)
@@ -78,3 +116,22 @@ def test_two_cores_decide_the_disclosures_beside_and_give_the_same_survey(
     pd.testing.assert_frame_equal(two.grade_tests, one.grade_tests)
     pd.testing.assert_frame_equal(two.trend.grade_tests, one.trend.grade_tests)
     pd.testing.assert_frame_equal(two.share_counts, one.share_counts)
+
+
+def test_when_the_disclosures_are_slow_this_process_decides_part_of_them(
+    demo_data, settings, monkeypatch
+):
+    one = load_survey(demo_data / "2025", settings).precompute()
+    original, mine = Survey._disclose_grades, []
+
+    def slow(self, provider_id):
+        time.sleep(0.01)
+        mine.append(provider_id)  # in the child this list is the child's copy
+        return original(self, provider_id)
+
+    monkeypatch.setattr(Survey, "_disclose_grades", slow)
+    two = load_survey(demo_data / "2025", settings).precompute(jobs=2)
+    work = [p for s in (two, two.previous) for p in s.provider_ids()]
+    assert 0 < len(mine) < len(work)  # both processes decided some
+    assert dict(two.grade_disclosure) == dict(one.grade_disclosure)
+    assert dict(two.previous.grade_disclosure) == dict(one.previous.grade_disclosure)

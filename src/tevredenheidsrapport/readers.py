@@ -232,9 +232,23 @@ def to_numbers(values: _Frame) -> tuple[_Frame, _Frame]:
     Returns ``(numbers, invalid)`` of the same shape, where ``invalid`` marks cells holding
     text that is not a number, so a caller can report exactly those rows.
     """
-    parsed = map_unique(values, _number_or_invalid)
-    numbers = parsed.where(parsed.ne(_INVALID), np.nan).astype("float64")
-    return numbers, parsed.eq(_INVALID)
+    array = values.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(array.ravel(), use_na_sentinel=True)
+    parsed = [_number_or_invalid(u) for u in uniques]
+    # one slot per distinct value, and a last one for code -1 (an empty cell)
+    numbers = np.array([np.nan if p is None or p is _INVALID else p for p in parsed] + [np.nan])
+    invalid = np.array([p is _INVALID for p in parsed] + [False], dtype=bool)
+    return (
+        _like(values, numbers[codes].reshape(array.shape)),
+        _like(values, invalid[codes].reshape(array.shape)),
+    )
+
+
+def _like(values: _Frame, array: np.ndarray) -> _Frame:
+    """``array`` as a frame (or series) with the index and columns (or name) of ``values``."""
+    if isinstance(values, pd.DataFrame):
+        return pd.DataFrame(array, index=values.index, columns=values.columns)
+    return pd.Series(array, index=values.index, name=values.name)
 
 
 # --------------------------------------------------------------------------- readers

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import comparisons, labels, metrics, privacy
-from .beside import beside
+from .beside import SharedRange, beside
 from .codebook import Codebook, Item, check_previous
 from .config import Settings
 from .dataset import Dataset, load_period, previous_period_dir
@@ -436,20 +436,31 @@ def _independent_aggregates(survey: Survey) -> None:
 def _disclose_beside(survey: Survey) -> None:
     """Decide the grade disclosures of every provider of ``survey`` and of its previous
     measurement (a MILP per hidden service: almost half of :meth:`Survey.precompute` at 500
-    providers) in a forked child (:func:`.beside.beside`), while ``survey`` counts the
-    benchmark answers and shares, which do not depend on them. Should the child fail,
-    they are decided here when first needed, as without it."""
+    providers) on two cores: a forked child (:func:`.beside.beside`) decides them from the
+    first provider on, while ``survey`` counts the benchmark answers and shares, which do
+    not depend on them, and then decides them from the last provider back until the two
+    meet (:class:`.beside.SharedRange`). Should the child fail, the rest are decided here
+    when first needed, as without it."""
     surveys = [s for s in (survey, survey.previous) if s is not None]
     if all("grade_disclosure" in s.__dict__ and s.grade_disclosure.complete() for s in surveys):
         return
     for s in surveys:  # what the child needs, made once for both processes
         _ = s.client_grades_by_provider, s.persons_by_provider
+    work = [(k, p) for k, s in enumerate(surveys) for p in s.provider_ids()]
+    shared = SharedRange(len(work))
 
-    def disclose_all() -> list[dict[str, privacy.GradeDisclosure]]:
-        return [{p: s.grade_disclosure[p] for p in s.provider_ids()} for s in surveys]
+    def disclose_front() -> list[dict[str, privacy.GradeDisclosure]]:
+        found: list[dict[str, privacy.GradeDisclosure]] = [{} for _ in surveys]
+        for i in shared.front():
+            k, p = work[i]
+            found[k][p] = surveys[k].grade_disclosure[p]
+        return found
 
-    with beside(disclose_all) as child:
+    with beside(disclose_front) as child:
         _independent_aggregates(survey)
+        for i in shared.back():
+            k, p = work[i]
+            _ = surveys[k].grade_disclosure[p]
         found = child()
     for s, values in zip(surveys, found or (), strict=False):
         s.grade_disclosure.update(values)
