@@ -268,7 +268,8 @@ def grade_distribution(grades: pd.Series) -> pd.DataFrame:
     ``grade`` (1..10), ``count``, ``percent`` (0-100, unrounded) and the scalar n in ``n``.
     """
     values = pd.Series(grades, dtype=float).dropna()
-    whole = values.map(lambda v: round_half_up(v, 0)).astype(int) if len(values) else values
+    # rounded once per distinct value: a period's grades are a few distinct values 20.000 times
+    whole = values.map({v: round_half_up(v, 0) for v in values.unique()}).astype(int)
     counts = whole.value_counts().reindex(range(1, 11), fill_value=0)
     n = int(counts.sum())
     return pd.DataFrame(
