@@ -159,3 +159,71 @@ def test_no_output_counts_below_the_threshold(batch, texts):
         for m in SMALL_COUNT.finditer(text):
             found.append((path.name, m.group(0)))
     assert not found, found[:10]
+
+
+def _structure_problems(path) -> list[str]:
+    """What a PDF/UA-1 reader would miss in the tags of ``path`` (empty: nothing)."""
+    import pikepdf
+
+    problems = []
+    with pikepdf.open(path) as pdf:
+        if pdf.open_metadata().get("pdfuaid:part") != "1":
+            problems.append("no PDF/UA-1 in the XMP")
+        if str(pdf.Root.get("/Lang", "")) != "nl":
+            problems.append("no /Lang nl")
+        if pdf.Root.get("/ViewerPreferences", {}).get("/DisplayDocTitle") is not True:
+            problems.append("title not displayed")
+        root = pdf.Root.StructTreeRoot
+        ids = {str(k): v for k, v in pikepdf.NameTree(root.IDTree).items()}
+        kinds: dict[str, list] = {}
+
+        def kids(node):
+            k = node.get("/K")
+            return [] if k is None else list(k) if isinstance(k, pikepdf.Array) else [k]
+
+        def walk(node):
+            if isinstance(node, pikepdf.Dictionary) and "/S" in node:
+                kinds.setdefault(str(node.S), []).append(node)
+                for kid in kids(node):
+                    walk(kid)
+
+        for kid in kids(root):
+            walk(kid)
+        problems += [f"figure without /Alt: {f.get('/ID')}" for f in kinds.get("/Figure", [])
+                     if not str(f.get("/Alt", "")).strip()]  # fmt: skip
+
+        def table_attribute(cell, key):
+            for a in cell.get("/A", []):
+                if isinstance(a, pikepdf.Dictionary) and a.get("/O") == "/Table" and key in a:
+                    return a[key]
+            return None
+
+        for t, table in enumerate(kinds.get("/Table", [])):
+            parts = {str(p.S): p for p in kids(table) if isinstance(p, pikepdf.Dictionary)}
+            if "/Caption" not in parts:
+                problems.append(f"table {t}: no caption")
+            head_cells = [c for r in kids(parts.get("/THead", {})) for c in kids(r)]
+            if not head_cells or any(c.S != "/TH" for c in head_cells):
+                problems.append(f"table {t}: header row not all TH")
+            for r, row in enumerate(kids(parts.get("/TBody", {}))):
+                cells = kids(row)
+                first = cells[0]
+                if first.S != "/TH" or table_attribute(first, "/Scope") != "/Row":
+                    problems.append(f"table {t} row {r}: no row header")
+                elif str(first.get("/ID")) not in ids:
+                    problems.append(f"table {t} row {r}: row header not in the ID tree")
+                for cell in cells:
+                    for ref in table_attribute(cell, "/Headers") or []:
+                        if str(ref) not in ids:
+                            problems.append(f"table {t} row {r}: header {ref} unknown")
+    return problems
+
+
+def test_every_pdf_is_tagged_for_a_screen_reader(batch):
+    """PDF/UA-1 in every demo report: identified, titled, in Dutch, every figure described,
+    and every table with its caption, column headers and row headers (the first cell of a
+    row names it: a service, a group, a total), each header known by its ID."""
+    pdfs = outputs(batch, ".pdf")
+    assert len(pdfs) > 40
+    found = {p.name: _structure_problems(p) for p in pdfs}
+    assert {name: problems for name, problems in found.items() if problems} == {}

@@ -79,8 +79,22 @@ def test_the_html_page_is_what_pandocs_html_writer_makes(made):
         "--metadata",
         "pagetitle=Rapport – A & B <c>",
     )
-    assert pages.html == plain
+    # but for the headers of the table's cells (the next test)
+    page = pages.html.replace(' scope="col"', "")
+    page = re.sub(r'<th([^>]*) scope="row">(.*?)</th>', r"<td\1>\2</td>", page)
+    assert page == plain
     assert "<title>Rapport – A &amp; B &lt;c&gt;</title>" in pages.html
+
+
+def test_a_tables_first_column_holds_its_row_headers_in_the_html(made):
+    _, pages = made
+    table = re.search(r"<table.*?</table>", pages.html, re.S).group()
+    head, body = table.split("<tbody>")
+    assert re.findall(r"<t[hd]\b", head) == ["<th"] * len(re.findall(r"<t[hd]\b", head))
+    assert head.count('scope="col"') == len(re.findall(r"<th\b", head)) > 0
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    assert rows and all(re.match(r'\s*<th [^>]*scope="row"', row) for row in rows)
+    assert all(len(re.findall(r"<th\b", row)) == 1 for row in rows)
 
 
 def test_every_image_in_the_typst_source_carries_its_alt_text_escaped(made):

@@ -39,6 +39,7 @@ from .fsutil import (
     remove_partials,
     safe_name,
 )
+from .pdftags import tag_row_headers
 from .qmd import load_qmd
 from .renderers import DocxMarkdown, PandocMarkdown
 from .session import NAMESPACE_KEY, render_session
@@ -242,13 +243,14 @@ def write_html(page: str, work_dir: Path) -> bytes:
 
 def compile_pdf(source: str, work_dir: Path) -> bytes:
     """The PDF/UA-1 of a Typst ``source`` (:attr:`Pages.typst`) whose figures are drawn,
-    with the fonts of the figures (matplotlib's)."""
+    with the fonts of the figures (matplotlib's), and its tables' row headers tagged
+    (:func:`.pdftags.tag_row_headers`)."""
     import typst
 
     typ = work_dir / "report.typ"
     atomic_write(typ, source)
     try:
-        return typst.compile(
+        pdf = typst.compile(
             str(typ),
             root=str(work_dir),
             font_paths=[str(theme.FONT_DIR)],
@@ -257,6 +259,7 @@ def compile_pdf(source: str, work_dir: Path) -> bytes:
         )
     except Exception as exc:  # typst raises its own error type with the compiler's message
         raise RuntimeError(f"typst: {exc}") from exc
+    return tag_row_headers(pdf)
 
 
 def _say_waiting(work_dir: Path) -> None:

@@ -10,7 +10,8 @@ Output: one JSON object {"html": ..., "typst": ..., "outline": [...]}; a page no
 (metadata "tevreden-pages": "html", "pdf" or "html,pdf") is an empty string.
 
 - html: Pandoc's html5 writer with report.html (standalone, no wrapping, a table of
-  contents two levels deep), the title from the metadata "tevreden-pagetitle".
+  contents two levels deep), the title from the metadata "tevreden-pagetitle", and the
+  first cell of every table row a row header (th scope="row").
 - typst: Pandoc's Typst writer with report.typ, after two changes the writer cannot make:
   every image becomes raw Typst that carries its alt text (the writer drops it, and PDF/UA
   needs it on every figure), with the figure's numbered caption as the caption of a Typst
@@ -187,6 +188,22 @@ local function for_typst(doc)
   })
 end
 
+--- Every table of a report names its rows in its first column (blocks.Table): in HTML those
+--- cells are row headers (th scope="row"), and the header row's cells column headers. (The
+--- PDF gets its row headers in its tags, pdftags.py: Pandoc's Typst writer has none.)
+local function headed(tbl)
+  for _, row in ipairs(tbl.head.rows) do
+    for _, cell in ipairs(row.cells) do cell.attributes.scope = "col" end
+  end
+  for _, body in ipairs(tbl.bodies) do
+    body.row_head_columns = 1
+    for _, row in ipairs(body.body) do
+      if #row.cells > 0 then row.cells[1].attributes.scope = "row" end
+    end
+  end
+  return tbl
+end
+
 -- the writer -------------------------------------------------------------------------------
 function Writer(doc, opts)
   local asked = pandoc.utils.stringify(doc.meta["tevreden-pages"] or "html,pdf")
@@ -202,7 +219,7 @@ function Writer(doc, opts)
   end
   if asked:find("html") then
     doc.meta.pagetitle = title
-    result.html = pandoc.write(doc, "html5", {
+    result.html = pandoc.write(doc:walk({ Table = headed }), "html5", {
       template = template("report.html"),
       variables = opts.variables,
       wrap_text = "none",
