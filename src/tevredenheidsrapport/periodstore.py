@@ -2,9 +2,10 @@
 
 One report needs the whole period: the benchmark spans every provider, and it may only hold
 answers that their own reports show, so one ``tevreden render`` reads and validates all the
-data and decides the privacy of every provider before it draws anything (about 2,5 s of a
-render at 500 providers). A researcher renders one report, reads it, changes the template
-and renders again, or renders the next provider: the period did not change.
+data and decides the privacy of every provider before it draws anything (about 1,8
+core-seconds of a render at 500 providers). A researcher renders one report, reads it,
+changes the template and renders again, or renders the next provider: the period did not
+change.
 
 So a render (and a batch) keeps the :class:`.survey.Survey` it computed in
 ``<work>/<period>/.periode.pickle`` (a provider's work folder beside it never starts
