@@ -331,3 +331,17 @@ def test_the_helper_keeps_nothing_for_an_unknown_provider_or_invalid_data(period
     provider_args = ["render", "x", "--data", str(period), "--out", str(tmp_path / "out")]
     assert main([*provider_args, "--work", str(work)]) != 0
     assert not periodstore.store_path(work, period).exists()
+
+
+def test_what_the_helper_sent_garbled_or_for_another_key_is_not_used(tmp_path):
+    """The render then reads the period itself (render_report gets no survey)."""
+    from tevredenheidsrapport import cli
+
+    store = periodstore.Store(tmp_path / periodstore.FILE_NAME, "sleutel")
+    garbled = periodstore.MAGIC + b"sleutel\ngeen pickle"
+    for blob in (garbled, periodstore.MAGIC + b"andere\n"):
+        with cli._aggregated((store, blob), jobs=2) as survey:
+            assert survey is None
+    with cli._aggregated(None, jobs=2) as survey:
+        assert survey is None
+    assert not store.path.exists()

@@ -136,7 +136,10 @@ def _aggregated(found, jobs: int) -> Iterator[Survey | None]:
     from . import periodstore
 
     store, blob = found
-    survey = periodstore.loads(blob, store.key)
+    try:
+        survey = periodstore.loads(blob, store.key)
+    except Exception:  # noqa: BLE001 - a garbled period: the render reads it itself
+        survey = None
     if survey is None:
         yield None
         return
@@ -152,7 +155,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     settings = _settings(args)  # a wrong setting is refused before anything is imported
     read = _period_reader(args, settings)
     with _importing():  # pandas and the reading of a period, imported once for both
-        from . import periodstore, survey  # noqa: F401
+        from .survey import load_survey  # noqa: F401
     with beside(read) if read is not None else contextlib.nullcontext() as helper:
         with _importing():
             import scipy.optimize  # noqa: F401 - what the aggregates need, imported
