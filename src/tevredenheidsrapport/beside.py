@@ -2,10 +2,11 @@
 
 For work that can run on a second core while this process does other work with the same
 data: the child inherits the data (fork), runs the function and writes its pickled result
-to a pipe. Only results are sent, so they should be small (the grade disclosures of a
-period, not its frames). Nothing depends on the child: when it fails, dies, takes too long,
-or the platform cannot fork, :func:`beside` reports no result and the caller works it out
-itself.
+to a pipe. Only the result is sent, never what the child inherited: the grade disclosures
+of a period, or the period that ``tevreden render``'s helper read (tens of megabytes, which
+is what the larger pipe buffer is for). Nothing depends on the child: when it fails, dies,
+takes too long, or the platform cannot fork, :func:`beside` reports no result and the
+caller works it out itself.
 
 When the work is a list of pure computations, :class:`SharedRange` shares it out: the child
 takes items from the front and this process, once its own work is done, from the back, so
