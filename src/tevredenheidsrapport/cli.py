@@ -88,16 +88,17 @@ def _period_reader(args: argparse.Namespace, settings: config.Settings):
     period itself, with its own messages."""
     if args.fresh or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
         return None
+    known = None  # the period's store, when --data is a period: its key hashes every file
     try:  # kept already: nothing to read beside the imports
         from .periodstore import Store
 
         period = Path(args.data)
-        if (period / "period.yaml").is_file() and Store.of(
-            period, settings, args.work
-        ).holds_own_key():
-            return None
+        if (period / "period.yaml").is_file():
+            known = Store.of(period, settings, args.work)
+            if known.holds_own_key():
+                return None
     except Exception:  # noqa: BLE001 - whatever it is, the render reports it itself
-        pass
+        known = None
 
     def read():  # pragma: no cover - runs in the helper
         from . import periodstore
@@ -112,7 +113,8 @@ def _period_reader(args: argparse.Namespace, settings: config.Settings):
         # the folders render_report refuses, refused before anything is read or made
         work_dir = Path(args.work) / safe_name(data.name) / safe_name(args.provider)
         check_folders(data, Path(args.out) / safe_name(periods[0].name), work_dir.resolve())
-        store = periodstore.Store.of(data, settings, args.work)
+        # --data is this period (find_periods), or a folder holding only this one
+        store = known or periodstore.Store.of(data, settings, args.work)
         if store.holds_own_key():  # kept meanwhile: the render loads it
             return None
         survey = load_survey(data, settings)

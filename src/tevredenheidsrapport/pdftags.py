@@ -65,8 +65,9 @@ def tag_row_headers(pdf: bytes) -> bytes:
         tables = list(_elements(root, "/Table")) if root is not None else []
         if not tables:
             return pdf
-        ids = pikepdf.NameTree.new(doc) if "/IDTree" not in root else None
-        tree = ids if ids is not None else pikepdf.NameTree(root.IDTree)
+        if "/IDTree" not in root:
+            root.IDTree = pikepdf.NameTree.new(doc).obj
+        tree = pikepdf.NameTree(root.IDTree)
         for t, table in enumerate(tables):
             for body in _elements(table, "/TBody"):
                 for r, row in enumerate(_elements(body, "/TR")):
@@ -87,8 +88,6 @@ def tag_row_headers(pdf: bytes) -> bytes:
                         if headers is None:
                             headers = attributes.Headers = pikepdf.Array()
                         headers.append(pikepdf.String(name))
-        if ids is not None:
-            root.IDTree = ids.obj
         out = io.BytesIO()
         # object streams: a third smaller than Typst's own file, and quicker to write
         doc.save(
