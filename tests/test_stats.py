@@ -72,6 +72,44 @@ def test_fisher_against_the_rest_matches_scipy():
     assert math.isnan(stats.fisher_against_rest([1, 5], [4, 40], min_n=10).loc[0, "p"])
 
 
+def _tables(seed: int, count: int) -> list[tuple[int, int, int, int]]:
+    """Tables as a report tests them (a provider of a few hundred against up to 50 000, the
+    shares close) and tables of equal rows or mirrored cells, whose two tails tie exactly."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(count):
+        n1 = int(rng.integers(1, 300))
+        n2 = int(rng.integers(1, 300)) if rng.random() < 0.5 else int(rng.integers(300, 50_000))
+        share = rng.random()
+        a = int(rng.binomial(n1, share))
+        c = int(rng.binomial(n2, float(np.clip(share + rng.normal(0, 0.1), 0, 1))))
+        out.append((a, n1 - a, c, n2 - c))
+        n, a, c = int(rng.integers(2, 100)), int(rng.integers(0, 100)), int(rng.integers(0, 100))
+        a, c = min(a, n), min(c, n)
+        out += [(a, n - a, c, n - c), (a, c, c, a)]
+    return out
+
+
+def test_fisher_exact_matches_scipy_on_many_tables_ties_included():
+    for table in _tables(seed=3, count=400):
+        a, b, c, d = table
+        ref = st.fisher_exact([[a, b], [c, d]])
+        ratio, p = stats.fisher_exact(*table)
+        assert p == pytest.approx(ref.pvalue, rel=1e-12, abs=1e-300), table
+        assert ratio == ref.statistic or (math.isnan(ratio) and math.isnan(ref.statistic))
+
+
+def test_fisher_exact_by_hand():
+    # [[3, 1], [1, 3]]: with every margin 4, the top-left cell k has probability
+    # C(4,k)·C(4,4-k)/C(8,4) = 1, 16, 36, 16, 1 (of 70) for k = 0..4; as or less likely
+    # than k = 3 are k = 0, 1, 3, 4: p = 34/70; odds ratio 3·3 / (1·1) = 9
+    assert stats.fisher_exact(3, 1, 1, 3) == pytest.approx((9.0, 34 / 70), rel=1e-15)
+    assert stats.fisher_exact(2, 2, 2, 2) == (1.0, 1.0)  # the most likely table itself
+    assert stats.fisher_exact(4, 0, 0, 4)[0] == math.inf
+    ratio, p = stats.fisher_exact(0, 0, 3, 5)  # an empty row: nothing to test
+    assert math.isnan(ratio) and p == 1.0
+
+
 # ---- many tests in one report -----------------------------------------------------------------
 def test_benjamini_hochberg_by_hand():
     # sorted 0,005 0,01 0,03 0,04 of m = 4: p·m/rank = 0,02 0,02 0,04 0,04, monotone already

@@ -67,9 +67,9 @@ def _means_frame(figure: str, key: str, own: pd.DataFrame, other: pd.DataFrame, 
     )
 
 
-def welch(figure: str, key: str, grades: pd.Series, owner: pd.Series, min_n: int) -> pd.DataFrame:
-    """Welch's t-test of every owner's grades against all other owners' grades."""
-    groups = stats.Groups.of(grades, owner)
+def welch(figure: str, key: str, groups: stats.Groups, min_n: int) -> pd.DataFrame:
+    """Welch's t-test of every owner's grades against all other owners' grades (the sums per
+    owner: :class:`.stats.Groups`)."""
     return _means_frame(figure, key, groups.own(), groups.rest(), min_n)
 
 

@@ -11,7 +11,7 @@ least ``provider_id, group, dienst, netto, ingevuld, cijfer``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -312,6 +312,49 @@ def means_by_service(persons: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out["dienst"] = out["dienst"].astype("Int64")
     return out
+
+
+def benchmark_means(
+    done: pd.DataFrame,
+    owner: pd.Series,
+    total: pd.Series,
+    cells: pd.Series,
+    allowed: Callable[[Mapping[str, int]], bool],
+) -> pd.DataFrame:
+    """:func:`means_by_service` of the completed grades ``done`` for a benchmark: Totaal over
+    the rows ``total`` selects, each service over the rows ``cells`` selects (a service
+    without any has no row), the mean NaN where ``allowed`` (given the grades per provider,
+    ``owner`` naming each row's) refuses it. The same exact means, from masks of one array
+    instead of a frame and a groupby per service."""
+    grades = done["cijfer"].to_numpy(dtype=float)
+    dienst = done["dienst"]
+    codes, providers = pd.factorize(owner)
+    owned = codes >= 0  # a row without a provider counts for none
+
+    def row(label: str, service, sel: np.ndarray) -> dict:
+        counts = np.bincount(codes[sel & owned], minlength=len(providers))
+        per_provider = dict(zip(providers, counts, strict=True))
+        mean = mean_grade(grades[sel]) if allowed(per_provider) else math.nan
+        return {"label": label, "dienst": service, "mean": mean, "n": int(sel.sum())}
+
+    rows = [row(labels.TOTAAL, pd.NA, total.to_numpy(dtype=bool))]
+    for d in sorted(dienst.dropna().unique()):
+        sel = (cells & (dienst == d)).to_numpy(dtype=bool)
+        if sel.any():
+            rows.append(row(labels.DIENSTEN.get(int(d), str(d)), int(d), sel))
+    out = pd.DataFrame(rows)
+    out["dienst"] = out["dienst"].astype("Int64")
+    return out
+
+
+def in_cells(codes: np.ndarray, dienst: pd.Series, cells: Sequence[Iterable[int]]) -> np.ndarray:
+    """Which rows lie in one of the ``cells``: row i in service ``dienst[i]`` of the provider
+    at position ``codes[i]``, ``cells[k]`` the services of the provider at position k (each
+    (provider, service) pair a number, found in one ``np.isin``)."""
+    services = dienst.to_numpy(dtype=np.int64)
+    base = int(max([services.max(initial=0), *(max(c, default=0) for c in cells)])) + 1
+    keys = [k * base + int(d) for k, found in enumerate(cells) for d in found]
+    return np.isin(codes.astype(np.int64) * base + services, keys)
 
 
 def promotor_score(answers: pd.Series, *, promoter: Iterable[int] = (1,)) -> float:

@@ -17,7 +17,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from . import comparisons, labels, metrics, privacy
+from . import comparisons, labels, metrics, privacy, stats
 from .beside import SharedRange, beside
 from .codebook import Codebook, Item, check_previous
 from .config import Settings
@@ -108,12 +108,9 @@ class Survey:
         disclosure = {p: self.grade_disclosure[p] for p in self.provider_ids()}
         pid, dienst = done["provider_id"].astype(str), done["dienst"]
         total_ok = pid.map({p: d.total_shown for p, d in disclosure.items()}).astype(bool)
-        hidden = {(p, d) for p, disc in disclosure.items() for d in disc.hidden}
-        cell_ok = pd.Series(
-            [(p, int(d)) not in hidden for p, d in zip(pid, dienst, strict=True)],
-            index=done.index,
-            dtype=bool,
-        )
+        codes, providers = pd.factorize(pid)
+        hidden = [disclosure[p].hidden if p in disclosure else () for p in providers]
+        cell_ok = pd.Series(~metrics.in_cells(codes, dienst, hidden), index=done.index)
         return done, pid, total_ok, cell_ok
 
     @cached_property
@@ -121,19 +118,7 @@ class Survey:
         """Mean client grade of all providers, Totaal and per service, from the grades their
         own reports show; the mean is NaN where the benchmark may not be shown."""
         done, pid, total_ok, cell_ok = self.grade_cells
-        dienst = done["dienst"]
-        rows = metrics.means_by_service(done[total_ok]).iloc[:1]
-        parts = [rows] + [
-            metrics.means_by_service(done[cell_ok & (dienst == d)]).iloc[1:]
-            for d in sorted(dienst.dropna().unique())
-        ]
-        out = pd.concat(parts, ignore_index=True)
-        allowed = [self.benchmark_allowed(pid[total_ok].value_counts().to_dict())] + [
-            self.benchmark_allowed(pid[cell_ok & (dienst == d)].value_counts().to_dict())
-            for d in out["dienst"].iloc[1:]
-        ]
-        out["mean"] = out["mean"].where(pd.Series(allowed, index=out.index))
-        return out
+        return metrics.benchmark_means(done, pid, total_ok, cell_ok, self.benchmark_allowed)
 
     # ---- the previous measurement --------------------------------------------------------
     def recommend_books(self, provider_id: str, group: str) -> list[Codebook]:
@@ -202,31 +187,23 @@ class Survey:
         # Beside a hidden grade that is more than the secondary suppression of privacy.py
         # allows for (it reasons about means), so a provider that hides a client grade is in
         # no Welch test of client grades at all: not its own, not in anyone's rest.
-        open_ = ~pid.isin(self.hiding_providers)
-        bench = self.benchmark_means
+        grades = done["cijfer"].to_numpy(dtype=float)
+        open_ = ~pid.isin(self.hiding_providers).to_numpy() & ~np.isnan(grades)
+        codes, providers = pd.factorize(pid, sort=True)  # once for every selection below
         parts = []
-        for _, b in bench.iterrows():
+        for _, b in self.benchmark_means.iterrows():
             if math.isnan(b["mean"]):
                 continue
             sel = total_ok if pd.isna(b["dienst"]) else cell_ok & (done["dienst"] == b["dienst"])
-            sel = sel & open_
-            parts.append(
-                comparisons.welch(
-                    "cijfer-gemiddeld", b["label"], done.loc[sel, "cijfer"], pid[sel], s.min_answers
-                )
-            )
+            sel = sel.to_numpy() & open_
+            groups = stats.Groups.of_codes(grades[sel], codes[sel], pd.Index(providers))
+            parts.append(comparisons.welch("cijfer-gemiddeld", b["label"], groups, s.min_answers))
         opdr = self.benchmark_opdrachtgever_grades
         if len(opdr):
             owner = self.dataset.persons.loc[opdr.index, "provider_id"].astype(str)
-            parts.append(
-                comparisons.welch(
-                    "opdrachtgevers-cijfer",
-                    labels.TOTAAL_OPDRACHTGEVERS,
-                    opdr,
-                    owner,
-                    s.min_answers,
-                )
-            )
+            groups = stats.Groups.of(opdr, owner)
+            label = labels.TOTAAL_OPDRACHTGEVERS
+            parts.append(comparisons.welch("opdrachtgevers-cijfer", label, groups, s.min_answers))
         return pd.concat(parts, ignore_index=True) if parts else comparisons.empty()
 
     @cached_property
