@@ -33,6 +33,22 @@ def test_the_child_returns_what_it_computed_from_the_data_it_inherited():
     assert child.pid != os.getpid() and _gone(child.pid)
 
 
+def test_a_result_in_shared_memory_and_one_too_large_for_it_through_the_pipe():
+    data = list(range(200_000))
+    with beside(lambda: [v * 3 for v in data], room=4 << 20) as child:  # fits
+        assert child() == [v * 3 for v in data]
+        assert child._memory is None  # closed once read: no mapping left behind
+    with beside(lambda: [v * 3 for v in data], room=1000) as child:  # does not fit
+        assert child() == [v * 3 for v in data]
+
+    def dump(value, file):  # the caller's own pickler, here a broken one
+        file.write(b"not a pickle")
+
+    with beside(lambda: 1, room=1 << 20, dump=dump) as child:
+        assert child() is None  # what does not unpickle is no result
+    assert _gone(child.pid)
+
+
 def test_a_child_that_fails_returns_nothing():
     def fails():
         raise ValueError("no")

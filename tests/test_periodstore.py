@@ -333,14 +333,14 @@ def test_the_helper_keeps_nothing_for_an_unknown_provider_or_invalid_data(period
     assert not periodstore.store_path(work, period).exists()
 
 
-def test_what_the_helper_sent_garbled_or_for_another_key_is_not_used(tmp_path):
-    """The render then reads the period itself (render_report gets no survey)."""
+def test_what_the_helper_sent_that_is_no_period_is_not_used(tmp_path):
+    """The render then reads the period itself (render_report gets no survey); a result
+    that does not unpickle is None already (test_beside)."""
     from tevredenheidsrapport import cli
 
     store = periodstore.Store(tmp_path / periodstore.FILE_NAME, "sleutel")
-    garbled = periodstore.MAGIC + b"sleutel\ngeen pickle"
-    for blob in (garbled, periodstore.MAGIC + b"andere\n"):
-        with cli._aggregated((store, blob), jobs=2) as survey:
+    for sent in (b"geen pickle", None, {"survey": 1}):
+        with cli._aggregated((store, sent), jobs=2) as survey:
             assert survey is None
     with cli._aggregated(None, jobs=2) as survey:
         assert survey is None

@@ -25,7 +25,7 @@ import signal
 import struct
 import time
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 T = TypeVar("T")
 
@@ -37,12 +37,24 @@ CHILD_TIMEOUT_S = 600.0
 PIPE_BYTES = 1 << 20
 
 
+#: How the first byte of what a child writes to the pipe says where its result is: the rest
+#: of the pipe, or the shared memory of :func:`beside`'s ``room`` (the pipe then holds its
+#: length).
+_IN_PIPE, _IN_MEMORY = b"P", b"M"
+_LENGTH = struct.Struct("=q")
+
+
+def _dump(value: object, file) -> None:
+    pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 class Child:
     """The child of :func:`beside`: call it for its result (None when it failed)."""
 
-    def __init__(self, pid: int | None, read_end: int | None):
+    def __init__(self, pid: int | None, read_end: int | None, memory: mmap.mmap | None = None):
         self.pid = pid
         self._read_end = read_end
+        self._memory = memory
         self.reaped = pid is None
 
     def __call__(self, timeout: float = CHILD_TIMEOUT_S):
@@ -68,9 +80,23 @@ class Child:
         if status != 0 or not chunks:
             return None
         try:
-            return pickle.loads(b"".join(chunks))
+            return self._result(b"".join(chunks))
         except Exception:  # noqa: BLE001 - a garbled result is no result
             return None
+        finally:
+            self._release()
+
+    def _result(self, sent: bytes):
+        """The result the pipe's bytes ``sent`` hold, or name in the shared memory (read
+        there, without a copy of its bytes)."""
+        if sent[:1] == _IN_MEMORY and self._memory is not None:
+            (length,) = _LENGTH.unpack_from(sent, 1)
+            with memoryview(self._memory) as whole, whole[:length] as view:
+                return pickle.loads(view)
+        if sent[:1] == _IN_PIPE:
+            with memoryview(sent) as whole, whole[1:] as view:
+                return pickle.loads(view)
+        return None
 
     def stop(self) -> None:
         """Close the pipe and, unless its result was read, stop and reap the child."""
@@ -82,18 +108,46 @@ class Child:
                 os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
             self.reaped = True
+        self._release()
+
+    def _release(self) -> None:
+        """Unmap the shared memory (the child has its own mapping until it ends)."""
+        if self._memory is not None:
+            with contextlib.suppress(BufferError):  # a view still held: the collector's
+                self._memory.close()
+            self._memory = None
+
+
+def _shared_memory(size: int) -> mmap.mmap | None:
+    """``size`` bytes of memory this process shares with the children it forks (an
+    anonymous mapping: only the pages written take memory); None when there is none."""
+    if size <= 0:
+        return None
+    try:
+        return mmap.mmap(-1, size)
+    except (OSError, ValueError):  # a system that refuses the mapping: the pipe does
+        return None
 
 
 @contextlib.contextmanager
-def beside(fn: Callable[[], T]) -> Iterator[Child]:
+def beside(
+    fn: Callable[[], T], *, room: int = 0, dump: Callable[[object, BinaryIO], None] = _dump
+) -> Iterator[Child]:
     """Start ``fn()`` in a forked child; yields the :class:`Child`, which, called, waits for
     it and returns what ``fn`` returned, or None when it failed (or none was started).
+
+    The result is written with ``dump(result, file)`` (pickle's, or one with a dispatch
+    table of its own) and read back with ``pickle.loads``. With ``room``, a result of up to
+    that many bytes is written into memory both processes share and read there: a result
+    of tens of megabytes then costs neither the copies into and out of a pipe nor the
+    parent's chunks of it (a result that does not fit goes through the pipe).
 
     Leaving the block stops a child whose result was not read, so an exception here never
     leaves it behind (a child with a result larger than the pipe waits for its reader)."""
     if not hasattr(os, "fork"):  # pragma: no cover - Windows: the caller does the work
         yield Child(None, None)
         return
+    memory = _shared_memory(room)
     read_end, write_end = os.pipe()
     with contextlib.suppress(ImportError, AttributeError, OSError):  # else the default
         import fcntl
@@ -105,20 +159,33 @@ def beside(fn: Callable[[], T]) -> Iterator[Child]:
         try:
             os.close(read_end)
             gc.disable()  # a short-lived process: no cycle needs collecting
-            blob = pickle.dumps(fn(), protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(blob)
+            _send(fn(), write_end, memory, dump)
             code = 0
         except BaseException:  # noqa: BLE001, S110 - the parent works it out itself
             pass
         finally:
             os._exit(code)
     os.close(write_end)
-    child = Child(pid, read_end)
+    child = Child(pid, read_end, memory)
     try:
         yield child
     finally:
         child.stop()
+
+
+def _send(value, write_end: int, memory: mmap.mmap | None, dump) -> None:  # pragma: no cover
+    """Write a child's result: into ``memory`` when it fits there, else into the pipe."""
+    with os.fdopen(write_end, "wb") as pipe:
+        if memory is not None:
+            try:
+                dump(value, memory)
+            except ValueError:  # larger than the room ("data out of range"): the pipe
+                pass
+            else:
+                pipe.write(_IN_MEMORY + _LENGTH.pack(memory.tell()))
+                return
+        pipe.write(_IN_PIPE)
+        dump(value, pipe)
 
 
 class SharedRange:

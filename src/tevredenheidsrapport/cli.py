@@ -71,6 +71,10 @@ def _importing() -> Iterator[None]:
 #: How long ``tevreden render`` waits for the process that reads the period meanwhile
 #: (:func:`_period_reader`); after that it stops it and reads the period itself.
 PERIOD_HELPER_TIMEOUT_S = 600.0
+#: The shared memory that helper writes the period into (:func:`.beside.beside`'s
+#: ``room``; only what is written takes memory): 500 providers with their previous
+#: measurement take 24 MB. A larger period goes through the pipe.
+PERIOD_ROOM_BYTES = 1 << 30
 
 
 def _period_reader(args: argparse.Namespace, settings: config.Settings):
@@ -81,9 +85,10 @@ def _period_reader(args: argparse.Namespace, settings: config.Settings):
     A render on its own starts with two serial steps of a second each: importing pandas,
     scipy, matplotlib and papermill, and reading and validating the period. The second
     needs only pandas, so on a second core it runs beside the imports. The helper returns
-    the :class:`.periodstore.Store` of the period and the period read, in the store's own
-    format (:func:`.periodstore.dumps`), and the render aggregates it
-    (:func:`_aggregated`) and keeps it. Nothing is returned for invalid data or an unknown
+    the :class:`.periodstore.Store` of the period and the period read, pickled as the store
+    pickles it (:func:`.periodstore.dump`) into memory both processes share
+    (:data:`PERIOD_ROOM_BYTES`), and the render aggregates it (:func:`_aggregated`) and
+    keeps it. Nothing is returned for invalid data or an unknown
     provider: whatever goes wrong in the helper, it ends silently and the render reads the
     period itself, with its own messages."""
     if args.fresh or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
@@ -119,7 +124,7 @@ def _period_reader(args: argparse.Namespace, settings: config.Settings):
             return None
         survey = load_survey(data, settings)
         survey.check_provider(args.provider)
-        return store, periodstore.dumps(survey, store.key)
+        return store, survey
 
     return read
 
@@ -135,14 +140,10 @@ def _aggregated(found, jobs: int) -> Iterator[Survey | None]:
     if found is None:
         yield None
         return
-    from . import periodstore
+    from .survey import Survey
 
-    store, blob = found
-    try:
-        survey = periodstore.loads(blob, store.key)
-    except Exception:  # noqa: BLE001 - a garbled period: the render reads it itself
-        survey = None
-    if survey is None:
+    store, survey = found
+    if not isinstance(survey, Survey):  # not what a helper sends: the render reads it
         yield None
         return
     survey.precompute(jobs=jobs)
@@ -158,7 +159,10 @@ def cmd_render(args: argparse.Namespace) -> int:
     read = _period_reader(args, settings)
     with _importing():  # pandas and the reading of a period, imported once for both
         from .survey import load_survey  # noqa: F401
-    with beside(read) if read is not None else contextlib.nullcontext() as helper:
+    from .periodstore import dump
+
+    reading = beside(read, room=PERIOD_ROOM_BYTES, dump=dump) if read else contextlib.nullcontext()
+    with reading as helper:
         with _importing():
             import scipy.optimize  # noqa: F401 - what the aggregates need, imported
             import scipy.stats  # noqa: F401 - while the helper reads the period
@@ -166,7 +170,9 @@ def cmd_render(args: argparse.Namespace) -> int:
             from .dataset import find_periods
             from .fsutil import safe_name
             from .render import render_report
-        found = helper(timeout=PERIOD_HELPER_TIMEOUT_S) if helper is not None else None
+
+            # the period, unpickled without the collector too: it lives as long as this
+            found = helper(timeout=PERIOD_HELPER_TIMEOUT_S) if helper is not None else None
 
     periods = find_periods(args.data)
     if len(periods) != 1:

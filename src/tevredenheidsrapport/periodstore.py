@@ -36,7 +36,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from . import hashing
 from .config import Settings
@@ -80,18 +80,24 @@ def _reduce_frozen(proxy: MappingProxyType):
     return _frozen, (dict(proxy),)
 
 
-def dumps(survey: Survey, key: str) -> bytes:
-    """The store's bytes: the magic with ``key`` on the first line, then the survey.
+def dump(value: object, file: BinaryIO) -> None:
+    """Pickle ``value`` (a survey, or what holds one) into ``file``.
 
     The dataset's frozen mappings (``MappingProxyType``, which pickle does not know) are
     written as the dicts they wrap, with a dispatch table of this pickler only."""
-    buffer = io.BytesIO()
-    buffer.write(MAGIC + key.encode("ascii") + b"\n")
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
     table = copyreg.dispatch_table.copy()
     table[MappingProxyType] = _reduce_frozen
     pickler.dispatch_table = table
-    pickler.dump(survey)
+    pickler.dump(value)
+
+
+def dumps(survey: Survey, key: str) -> bytes:
+    """The store's bytes: the magic with ``key`` on the first line, then the survey
+    (:func:`dump`)."""
+    buffer = io.BytesIO()
+    buffer.write(MAGIC + key.encode("ascii") + b"\n")
+    dump(survey, buffer)
     return buffer.getvalue()
 
 
