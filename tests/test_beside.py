@@ -49,6 +49,44 @@ def test_a_result_in_shared_memory_and_one_too_large_for_it_through_the_pipe():
     assert _gone(child.pid)
 
 
+_UNDER_A_LIMIT = """
+import mmap, resource, sys
+from tevredenheidsrapport.beside import ROOM_SHARE_OF_FREE, beside, room_within_limit
+unlimited = room_within_limit(1 << 40)
+limit = 1 << 31
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+room = room_within_limit(1 << 40)
+with beside(lambda: list(range(1000)), room=1 << 40) as child:
+    later = mmap.mmap(-1, limit // 2)  # what the process maps after it: still room
+    result = child()
+print(unlimited, room, limit, result == list(range(1000)), ROOM_SHARE_OF_FREE)
+"""
+
+
+def test_under_an_address_space_limit_the_room_leaves_room_for_what_is_mapped_later():
+    """A limit on the address space (``RLIMIT_AS``) counts the whole shared mapping, written
+    or not: the room is then a share of what is still free, so that a library imported
+    after it (or any later mapping) still fits, and the result still arrives."""
+    import subprocess
+    import sys
+
+    resource = pytest.importorskip("resource")
+    if resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY:
+        pytest.skip("this test sets its own limit")
+    out = subprocess.run(
+        [sys.executable, "-c", _UNDER_A_LIMIT], capture_output=True, text=True, check=True
+    ).stdout.split()
+    unlimited, room, limit, arrived, share = (
+        int(out[0]),
+        int(out[1]),
+        int(out[2]),
+        out[3],
+        float(out[4]),
+    )
+    assert unlimited == 1 << 40  # no limit: the room asked for
+    assert 0 < room <= limit * share and arrived == "True"
+
+
 def test_a_child_that_fails_returns_nothing():
     def fails():
         raise ValueError("no")

@@ -41,7 +41,12 @@ PIPE_BYTES = 1 << 20
 #: of the pipe, or the shared memory of :func:`beside`'s ``room`` (the pipe then holds its
 #: length).
 _IN_PIPE, _IN_MEMORY = b"P", b"M"
-_LENGTH = struct.Struct("=q")
+#: The length of a result in shared memory, as the pipe holds it (``struct`` format).
+_LENGTH = "=q"
+#: The share of the address space still free under a limit (``RLIMIT_AS``) that the shared
+#: memory of :func:`beside` may reserve at most: a mapping counts in full against such a
+#: limit, written or not, and what the process maps later (a library it imports) must fit.
+ROOM_SHARE_OF_FREE = 0.25
 
 
 def _dump(value: object, file) -> None:
@@ -90,7 +95,7 @@ class Child:
         """The result the pipe's bytes ``sent`` hold, or name in the shared memory (read
         there, without a copy of its bytes)."""
         if sent[:1] == _IN_MEMORY and self._memory is not None:
-            (length,) = _LENGTH.unpack_from(sent, 1)
+            (length,) = struct.unpack_from(_LENGTH, sent, 1)
             with memoryview(self._memory) as whole, whole[:length] as view:
                 return pickle.loads(view)
         if sent[:1] == _IN_PIPE:
@@ -118,9 +123,31 @@ class Child:
             self._memory = None
 
 
+def room_within_limit(size: int) -> int:
+    """``size``, or less where the process's address space is limited (``RLIMIT_AS``): at
+    most :data:`ROOM_SHARE_OF_FREE` of what is still free under the limit, so that the
+    mapping never takes the room of what the process maps later."""
+    try:
+        import resource
+
+        limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):  # pragma: no cover - no such limit here
+        return size
+    if limit == resource.RLIM_INFINITY:
+        return size
+    try:  # the address space in use: the first field of statm, in pages
+        with open("/proc/self/statm", "rb") as statm:
+            used = int(statm.read().split()[0]) * mmap.PAGESIZE
+    except (OSError, ValueError, IndexError):  # no /proc: assume half is in use
+        used = limit // 2
+    return max(0, min(size, int((limit - used) * ROOM_SHARE_OF_FREE)))
+
+
 def _shared_memory(size: int) -> mmap.mmap | None:
-    """``size`` bytes of memory this process shares with the children it forks (an
-    anonymous mapping: only the pages written take memory); None when there is none."""
+    """Up to ``size`` bytes of memory this process shares with the children it forks (an
+    anonymous mapping: only the pages written take memory; less under an address-space
+    limit, :func:`room_within_limit`); None when there is none."""
+    size = room_within_limit(size)
     if size <= 0:
         return None
     try:
@@ -182,7 +209,7 @@ def _send(value, write_end: int, memory: mmap.mmap | None, dump) -> None:  # pra
             except ValueError:  # larger than the room ("data out of range"): the pipe
                 pass
             else:
-                pipe.write(_IN_MEMORY + _LENGTH.pack(memory.tell()))
+                pipe.write(_IN_MEMORY + struct.pack(_LENGTH, memory.tell()))
                 return
         pipe.write(_IN_PIPE)
         dump(value, pipe)

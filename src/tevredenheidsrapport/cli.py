@@ -72,9 +72,10 @@ def _importing() -> Iterator[None]:
 #: (:func:`_period_reader`); after that it stops it and reads the period itself.
 PERIOD_HELPER_TIMEOUT_S = 600.0
 #: The shared memory that helper writes the period into (:func:`.beside.beside`'s
-#: ``room``; only what is written takes memory): 500 providers with their previous
-#: measurement take 24 MB. A larger period goes through the pipe.
-PERIOD_ROOM_BYTES = 1 << 30
+#: ``room``; only what is written takes memory, and under an address-space limit it is
+#: smaller): 500 providers with their previous measurement take 24 MB. A larger period
+#: goes through the pipe.
+PERIOD_ROOM_BYTES = 1 << 28
 
 
 def _period_reader(args: argparse.Namespace, settings: config.Settings):
