@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -190,6 +191,29 @@ def test_protect_hides_everything_below_the_threshold_in_all():
 def test_counts_by_service_rounds_half_up_and_skips_missing():
     got = privacy.counts_by_service([1, 1, 2, 2], [7.5, 8.0, float("nan"), 3.0])
     assert got[1][7] == 2 and got[2][2] == 1 and got[2].sum() == 1
+
+
+def _counts_one_by_one(dienst, grades) -> dict[int, list[int]]:
+    """counts_by_service as its docstring says, one answer at a time."""
+    out: dict[int, list[int]] = {}
+    for d, g in zip(dienst, grades, strict=True):
+        if g is None or math.isnan(g):
+            continue
+        whole = min(10, max(1, int(Decimal(str(g)).quantize(Decimal(1), ROUND_HALF_UP))))
+        out.setdefault(int(d), [0] * 10)[whole - 1] += 1
+    return dict(sorted(out.items()))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_counts_by_service_equals_counting_one_answer_at_a_time(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 300))
+    dienst = rng.choice([1, 2, 5, 11, 14], size=n).tolist()
+    pool = [None, math.nan, 0.4, 1.0, 5.5, 6.45, 7.5, 8.0, 9.49, 10.0, 10.6, *range(1, 11)]
+    grades = [pool[i] for i in rng.integers(0, len(pool), size=n)]
+    got = {d: c.tolist() for d, c in privacy.counts_by_service(dienst, grades).items()}
+    assert got == _counts_one_by_one(dienst, grades)
+    assert list(got) == sorted(got)
 
 
 @pytest.mark.parametrize(

@@ -115,14 +115,22 @@ class GradeDisclosure:
 
 
 def counts_by_service(dienst: Sequence, grades: Sequence) -> dict[int, np.ndarray]:
-    """How many clients gave each whole grade 1..10, per service (grades rounded half-up)."""
-    out: dict[int, np.ndarray] = {}
-    for d, g in zip(dienst, grades, strict=True):
-        if g is None or (isinstance(g, float) and math.isnan(g)):
-            continue
-        row = out.setdefault(int(d), np.zeros(10, dtype=int))
-        row[min(10, max(1, int(round_half_up(float(g), 0)))) - 1] += 1
-    return dict(sorted(out.items()))
+    """How many clients gave each whole grade 1..10, per service (grades rounded half-up).
+
+    Each distinct grade is rounded once (a period has a few dozen, against thousands of
+    answers) and the table of services by grades is filled in one step."""
+    g = np.asarray(grades, dtype=float)  # None: NaN, a grade not given
+    keep = ~np.isnan(g)
+    if not keep.any():
+        return {}
+    values, value_at = np.unique(g[keep], return_inverse=True)
+    whole = np.array([min(10, max(1, int(round_half_up(float(v), 0)))) for v in values])
+    services, service_at = np.unique(
+        np.array([int(d) for d, k in zip(dienst, keep, strict=True) if k]), return_inverse=True
+    )
+    table = np.zeros((len(services), 10), dtype=int)
+    np.add.at(table, (service_at, whole[value_at] - 1), 1)
+    return {int(s): table[i] for i, s in enumerate(services)}
 
 
 def _printed_mean(counts: np.ndarray) -> float:
