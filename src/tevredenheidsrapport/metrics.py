@@ -21,7 +21,7 @@ import pandas as pd
 from . import labels, stats
 from .config import Norm, Publication
 from .fmt import round_half_up
-from .privacy import GradeDisclosure
+from .privacy import GradeDisclosure, whole_grades
 
 PERSON_COLUMNS = ("provider_id", "group", "dienst", "netto", "ingevuld", "cijfer")
 
@@ -267,9 +267,7 @@ def grade_distribution(grades: pd.Series) -> pd.DataFrame:
     Grades with a decimal (opdrachtgevers) are rounded half-up first. Returns columns
     ``grade`` (1..10), ``count``, ``percent`` (0-100, unrounded) and the scalar n in ``n``.
     """
-    values = pd.Series(grades, dtype=float).dropna()
-    # rounded once per distinct value: a period's grades are a few distinct values 20.000 times
-    whole = values.map({v: round_half_up(v, 0) for v in values.unique()}).astype(int)
+    whole = pd.Series(whole_grades(pd.Series(grades, dtype=float).dropna().to_numpy()))
     counts = whole.value_counts().reindex(range(1, 11), fill_value=0)
     n = int(counts.sum())
     return pd.DataFrame(

@@ -114,22 +114,28 @@ class GradeDisclosure:
         return dienst not in self.hidden
 
 
+def whole_grades(grades: np.ndarray) -> np.ndarray:
+    """The grades ``grades`` (floats, none missing) rounded half-up to whole grades, as
+    integers; each distinct value rounded once (a period has a few dozen distinct grades,
+    against thousands of answers)."""
+    values, at = np.unique(grades, return_inverse=True)
+    return np.array([int(round_half_up(float(v), 0)) for v in values], dtype=int)[at]
+
+
 def counts_by_service(dienst: Sequence, grades: Sequence) -> dict[int, np.ndarray]:
     """How many clients gave each whole grade 1..10, per service (grades rounded half-up).
 
-    Each distinct grade is rounded once (a period has a few dozen, against thousands of
-    answers) and the table of services by grades is filled in one step."""
+    The table of services by grades is filled in one step."""
     g = np.asarray(grades, dtype=float)  # None: NaN, a grade not given
     keep = ~np.isnan(g)
     if not keep.any():
         return {}
-    values, value_at = np.unique(g[keep], return_inverse=True)
-    whole = np.array([min(10, max(1, int(round_half_up(float(v), 0)))) for v in values])
+    whole = np.clip(whole_grades(g[keep]), 1, 10)
     services, service_at = np.unique(
         np.array([int(d) for d, k in zip(dienst, keep, strict=True) if k]), return_inverse=True
     )
     table = np.zeros((len(services), 10), dtype=int)
-    np.add.at(table, (service_at, whole[value_at] - 1), 1)
+    np.add.at(table, (service_at, whole - 1), 1)
     return {int(s): table[i] for i, s in enumerate(services)}
 
 
